@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Coffer needs to build, run and test, when missing.
+set -euo pipefail
+build=(g++ cmake ninja-build ccache pkg-config libssl-dev zlib1g-dev libboost-dev
+       librocksdb-dev libabsl-dev libgtest-dev libgmock-dev)
+test=(awscli python3-boto3 s3cmd rclone curl openssl procps)
+want=("${build[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

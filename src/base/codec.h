@@ -1,0 +1,49 @@
+// A small binary codec for records stored in the metadata store.
+//
+// Encoder appends fixed-width big-endian integers, varints and length-prefixed
+// strings to a std::string; Decoder reads them back with bounds checks and reports
+// truncated or malformed input as absl::DataLossError, never by crashing. A record
+// starts with its own format version so fields can be added later.
+//
+// BigEndian64 keys sort numerically in byte order (used inside store keys).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace coffer {
+
+class Encoder {
+ public:
+  Encoder& U8(uint8_t v);
+  Encoder& U64(uint64_t v);  // fixed 8 bytes, big-endian
+  Encoder& Varint(uint64_t v);
+  Encoder& Bool(bool v) { return U8(v ? 1 : 0); }
+  Encoder& Str(std::string_view v);  // varint length + bytes
+  const std::string& data() const { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view in) : in_(in) {}
+  absl::Status U8(uint8_t& v);
+  absl::Status U64(uint64_t& v);
+  absl::Status Varint(uint64_t& v);
+  absl::Status Bool(bool& v);
+  absl::Status Str(std::string& v);
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+std::string BigEndian64(uint64_t v);
+
+}  // namespace coffer

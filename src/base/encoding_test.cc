@@ -1,0 +1,45 @@
+#include "base/encoding.h"
+
+#include <gtest/gtest.h>
+
+namespace coffer {
+namespace {
+
+TEST(Encoding, Hex) {
+  EXPECT_EQ(HexLower("\x01\xab"), "01ab");
+  EXPECT_EQ(*HexDecode("01AB"), "\x01\xab");
+  EXPECT_FALSE(HexDecode("0"));
+  EXPECT_FALSE(HexDecode("zz"));
+}
+
+TEST(Encoding, Base64Strict) {
+  EXPECT_EQ(Base64("hello"), "aGVsbG8=");
+  EXPECT_EQ(*Base64Decode("aGVsbG8="), "hello");
+  EXPECT_EQ(*Base64Decode("aGVsbA=="), "hell");
+  EXPECT_EQ(*Base64Decode(""), "");
+  EXPECT_FALSE(Base64Decode("aGVsbG8"));
+  EXPECT_FALSE(Base64Decode("aGV=bG8="));
+  EXPECT_FALSE(Base64Decode("aGVs bG8"));
+}
+
+TEST(Encoding, UriEncode) {
+  EXPECT_EQ(UriEncode("a b/c~d", true), "a%20b%2Fc~d");
+  EXPECT_EQ(UriEncode("a b/c", false), "a%20b/c");
+  EXPECT_EQ(UriEncode("\xc3\xa9", true), "%C3%A9");
+  EXPECT_EQ(*UriDecode("a%20b+c"), "a b+c");
+  EXPECT_EQ(*UriDecode("a+c", true), "a c");
+  EXPECT_FALSE(UriDecode("a%2"));
+  EXPECT_FALSE(UriDecode("a%zz"));
+}
+
+TEST(Encoding, Utf8) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\x80"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
+}  // namespace
+}  // namespace coffer

@@ -1,0 +1,16 @@
+// Random identifiers. All draw from OpenSSL's CSPRNG.
+#pragma once
+
+#include <string>
+
+namespace coffer {
+
+std::string RandomBytes(size_t n);
+// 16 upper-case hex characters, like S3's x-amz-request-id.
+std::string NewRequestId();
+// Base64 of 32 random bytes, like S3's x-amz-id-2.
+std::string NewHostId();
+// 32 lower-case hex characters (128 bits): blob ids, upload ids, version ids.
+std::string NewUniqueId();
+
+}  // namespace coffer

@@ -1,0 +1,38 @@
+// Digests and MACs over OpenSSL 3 EVP. Digests are incremental (Update many times,
+// then Final once) and return raw bytes; use HexLower/Base64 to print them.
+// A Digest object is not thread-safe; create one per stream.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace coffer::crypto {
+
+class Digest {
+ public:
+  enum class Algorithm { kMd5, kSha1, kSha256 };
+  explicit Digest(Algorithm a);
+  ~Digest();
+  Digest(Digest&&) noexcept;
+  Digest& operator=(Digest&&) noexcept;
+
+  void Update(std::string_view data);
+  std::string Final();  // the Digest cannot be updated afterwards
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
+
+std::string Sha256(std::string_view data);
+std::string Md5(std::string_view data);
+std::string Sha1(std::string_view data);
+std::string HmacSha256(std::string_view key, std::string_view data);
+// HKDF-SHA256 (RFC 5869) producing `length` bytes.
+std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
+                       size_t length);
+// Compares in time independent of where the inputs differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace coffer::crypto

@@ -1,0 +1,43 @@
+#include "crypto/hash.h"
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+
+namespace coffer::crypto {
+namespace {
+
+TEST(Hash, KnownAnswers) {
+  EXPECT_EQ(HexLower(Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(HexLower(Md5("")), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(HexLower(Sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  Digest d(Digest::Algorithm::kSha256);
+  d.Update("a");
+  d.Update("bc");
+  EXPECT_EQ(HexLower(d.Final()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Hash, HmacRfc4231Case2) {
+  EXPECT_EQ(HexLower(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Hash, HkdfRfc5869Case1) {
+  std::string ikm(22, '\x0b');
+  std::string salt = *HexDecode("000102030405060708090a0b0c");
+  std::string info = *HexDecode("f0f1f2f3f4f5f6f7f8f9");
+  EXPECT_EQ(HexLower(HkdfSha256(ikm, salt, info, 42)),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+            "34007208d5b887185865");
+}
+
+TEST(Hash, ConstantTimeEquals) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+}  // namespace
+}  // namespace coffer::crypto

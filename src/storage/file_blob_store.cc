@@ -1,0 +1,196 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/ids.h"
+#include "storage/blob_store.h"
+
+namespace coffer::storage {
+namespace {
+
+absl::Status Errno(const char* what, const std::string& path) {
+  int e = errno;
+  std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(e));
+  if (e == ENOSPC || e == EDQUOT) return absl::ResourceExhaustedError(msg);
+  if (e == ENOENT) return absl::NotFoundError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::Status MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return absl::OkStatus();
+  return Errno("mkdir", path);
+}
+
+absl::Status SyncDir(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open", path);
+  int rc = fsync(fd);
+  close(fd);
+  return rc == 0 ? absl::OkStatus() : Errno("fsync", path);
+}
+
+bool ValidId(const std::string& id) {
+  if (id.size() != 32) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+class FileBlobWriter : public BlobWriter {
+ public:
+  FileBlobWriter(std::string id, std::string path, std::string dir, int fd)
+      : id_(std::move(id)), path_(std::move(path)), dir_(std::move(dir)), fd_(fd) {}
+  ~FileBlobWriter() override {
+    if (fd_ >= 0) close(fd_);
+    if (!committed_) unlink(path_.c_str());
+  }
+  const std::string& id() const override { return id_; }
+  uint64_t size() const override { return size_; }
+
+  absl::Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Errno("write", path_);
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+      size_ += static_cast<uint64_t>(n);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Commit() override {
+    if (fdatasync(fd_) != 0) return Errno("fdatasync", path_);
+    if (close(fd_) != 0) {
+      fd_ = -1;
+      return Errno("close", path_);
+    }
+    fd_ = -1;
+    if (auto s = SyncDir(dir_); !s.ok()) return s;
+    committed_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string id_, path_, dir_;
+  int fd_;
+  uint64_t size_ = 0;
+  bool committed_ = false;
+};
+
+class FileBlobReader : public BlobReader {
+ public:
+  FileBlobReader(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  ~FileBlobReader() override { close(fd_); }
+  uint64_t size() const override { return size_; }
+  absl::StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t n) override {
+    while (true) {
+      ssize_t r = pread(fd_, out, n, static_cast<off_t>(offset));
+      if (r >= 0) return static_cast<size_t>(r);
+      if (errno != EINTR) return Errno("pread", "blob");
+    }
+  }
+
+ private:
+  int fd_;
+  uint64_t size_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir) {
+  for (const std::string& d : {dir, dir + "/staging", dir + "/live"}) {
+    if (auto s = MakeDir(d); !s.ok()) return s;
+  }
+  for (int i = 0; i < 256; ++i) {
+    if (auto s = MakeDir(absl::StrFormat("%s/live/%02x", dir, i)); !s.ok()) return s;
+  }
+  return std::unique_ptr<BlobStore>(new BlobStore(dir));
+}
+
+std::string BlobStore::StagingPath(const std::string& id) const {
+  return absl::StrCat(dir_, "/staging/", id);
+}
+
+std::string BlobStore::LivePath(const std::string& id) const {
+  return absl::StrCat(dir_, "/live/", id.substr(0, 2), "/", id);
+}
+
+absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewBlob() {
+  std::string id = NewUniqueId();
+  std::string path = StagingPath(id);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create", path);
+  return std::unique_ptr<BlobWriter>(
+      new FileBlobWriter(id, std::move(path), dir_ + "/staging", fd));
+}
+
+absl::Status BlobStore::Publish(const std::string& id) {
+  if (!ValidId(id)) return absl::InvalidArgumentError("bad blob id");
+  std::string from = StagingPath(id), to = LivePath(id);
+  if (rename(from.c_str(), to.c_str()) != 0) return Errno("rename", from);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<BlobReader>> BlobStore::OpenBlob(const std::string& id) {
+  if (!ValidId(id)) return absl::InvalidArgumentError("bad blob id");
+  for (const std::string& path : {LivePath(id), StagingPath(id)}) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return Errno("open", path);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      close(fd);
+      return Errno("stat", path);
+    }
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return std::unique_ptr<BlobReader>(new FileBlobReader(fd, static_cast<uint64_t>(st.st_size)));
+  }
+  return absl::NotFoundError("blob " + id + " not found");
+}
+
+absl::Status BlobStore::Delete(const std::string& id) {
+  if (!ValidId(id)) return absl::InvalidArgumentError("bad blob id");
+  for (const std::string& path : {LivePath(id), StagingPath(id)}) {
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink", path);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> BlobStore::ListStaged() {
+  std::string path = dir_ + "/staging";
+  DIR* d = opendir(path.c_str());
+  if (!d) return Errno("opendir", path);
+  std::vector<std::string> ids;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") ids.push_back(name);
+  }
+  closedir(d);
+  return ids;
+}
+
+absl::StatusOr<uint64_t> BlobStore::CountLive() {
+  uint64_t n = 0;
+  for (int i = 0; i < 256; ++i) {
+    std::string path = absl::StrFormat("%s/live/%02x", dir_, i);
+    DIR* d = opendir(path.c_str());
+    if (!d) return Errno("opendir", path);
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') ++n;
+    }
+    closedir(d);
+  }
+  return n;
+}
+
+}  // namespace coffer::storage

@@ -1,0 +1,103 @@
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/meta_store.h"
+
+namespace coffer::storage {
+namespace {
+
+constexpr const char* kTableNames[] = {"default", "buckets", "objects", "blobs", "iam"};
+static_assert(std::size(kTableNames) == static_cast<size_t>(Table::kCount));
+
+absl::Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError("metadata store: no space left");
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+    return absl::FailedPreconditionError("metadata store locked: " + s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError("metadata store: " + s.ToString());
+  return absl::InternalError("metadata store: " + s.ToString());
+}
+
+class RocksIterator : public MetaIterator {
+ public:
+  explicit RocksIterator(std::unique_ptr<rocksdb::Iterator> it) : it_(std::move(it)) {}
+  bool Valid() const override { return it_->Valid(); }
+  std::string_view key() const override { return it_->key().ToStringView(); }
+  std::string_view value() const override { return it_->value().ToStringView(); }
+  void Next() override { it_->Next(); }
+  void Seek(std::string_view target) override { it_->Seek(rocksdb::Slice(target)); }
+  absl::Status status() const override { return FromRocks(it_->status()); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class RocksMetaStore : public MetaStore {
+ public:
+  RocksMetaStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs)
+      : db_(std::move(db)), cfs_(std::move(cfs)) {}
+  ~RocksMetaStore() override {
+    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+    db_->Close();
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(Table t, std::string_view key) override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf(t), rocksdb::Slice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s);
+    return std::optional<std::string>(std::move(value));
+  }
+
+  absl::Status Write(const WriteBatch& batch, bool sync) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch.ops()) {
+      if (op.value) wb.Put(cf(op.table), op.key, *op.value);
+      else wb.Delete(cf(op.table), op.key);
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &wb));
+  }
+
+  std::unique_ptr<MetaIterator> Scan(Table t, std::string_view start) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(t)));
+    it->Seek(rocksdb::Slice(start));
+    return std::make_unique<RocksIterator>(std::move(it));
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* cf(Table t) { return cfs_[static_cast<size_t>(t)]; }
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string& dir) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 4;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kTableNames) descriptors.emplace_back(name, cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
+  if (!s.ok()) return FromRocks(s);
+  return std::unique_ptr<MetaStore>(
+      new RocksMetaStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+}
+
+}  // namespace coffer::storage
