@@ -17,6 +17,12 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
+SecretBytes RandomSecret(size_t n) {
+  SecretBytes out(n);
+  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) std::abort();
+  return out;
+}
+
 std::string NewRequestId() { return absl::AsciiStrToUpper(HexLower(RandomBytes(8))); }
 std::string NewHostId() { return Base64(RandomBytes(32)); }
 std::string NewUniqueId() { return HexLower(RandomBytes(16)); }

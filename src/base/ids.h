@@ -3,9 +3,13 @@
 
 #include <string>
 
+#include "base/secret.h"
+
 namespace coffer {
 
 std::string RandomBytes(size_t n);
+// Random key material, never held in an unwiped buffer.
+SecretBytes RandomSecret(size_t n);
 // 16 upper-case hex characters, like S3's x-amz-request-id.
 std::string NewRequestId();
 // Base64 of 32 random bytes, like S3's x-amz-id-2.

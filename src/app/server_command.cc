@@ -1,0 +1,131 @@
+// `coffer server`: opens the data folder, makes sure the root account and TLS
+// material exist, and serves S3 until SIGINT or SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "app/bootstrap.h"
+#include "app/commands.h"
+#include "app/flags.h"
+#include "gateway/gateway.h"
+#include "http/server.h"
+#include "s3/service.h"
+
+namespace coffer::app {
+namespace {
+
+void PrintFirstStart(const RootCredentials& rc, const Stores& stores, const std::string& url,
+                     const std::string& region, bool tls) {
+  std::string secret(rc.secret.view());
+  std::printf(
+      "\nFirst start: created the root account %s.\n"
+      "Its credentials are shown once here and kept in %s (mode 0600):\n\n"
+      "  export AWS_ACCESS_KEY_ID=%s\n"
+      "  export AWS_SECRET_ACCESS_KEY=%s\n"
+      "  export AWS_DEFAULT_REGION=%s\n",
+      rc.account_id.c_str(), stores.dir->Path("root-credentials").c_str(),
+      rc.access_key_id.c_str(), secret.c_str(), region.c_str());
+  if (tls) std::printf("  export AWS_CA_BUNDLE=%s\n", stores.dir->Path("tls/ca.pem").c_str());
+  std::printf(
+      "\nor, for the aws CLI's configuration:\n\n"
+      "  aws configure set aws_access_key_id %s\n"
+      "  aws configure set aws_secret_access_key %s\n"
+      "  aws configure set region %s\n\n"
+      "then:  aws --endpoint-url %s s3 ls\n\n",
+      rc.access_key_id.c_str(), secret.c_str(), region.c_str(), url.c_str());
+  WipeString(secret);
+}
+
+}  // namespace
+
+int ServerCommand(const std::vector<std::string>& args) {
+  auto flags = Flags::Parse(args,
+                            {"data", "address", "region", "tls-cert", "tls-key", "domain",
+                             "threads"},
+                            {"no-tls"});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "coffer server: %s\n", std::string(flags.status().message()).c_str());
+    return 2;
+  }
+  auto address = ParseHostPort(flags->GetOr("address", "127.0.0.1:9000"));
+  if (!address.ok()) {
+    std::fprintf(stderr, "coffer server: %s\n", std::string(address.status().message()).c_str());
+    return 2;
+  }
+  const std::string region = flags->GetOr("region", "us-east-1");
+  const bool tls = !flags->Has("no-tls");
+  int threads = 0;
+  if (auto t = flags->Get("threads")) threads = std::atoi(t->c_str());
+
+  auto fail = [](const absl::Status& s) {
+    std::fprintf(stderr, "coffer server: %s\n", std::string(s.message()).c_str());
+    return 1;
+  };
+  auto stores = OpenStores(flags->GetOr("data", "data"));
+  if (!stores.ok()) return fail(stores.status());
+  auto root = EnsureRootAccount(*stores);
+  if (!root.ok()) return fail(root.status());
+
+  http::ServerOptions options;
+  options.host = address->host;
+  options.port = address->port;
+  options.threads = threads;
+  if (tls) {
+    auto config = LoadTls(*stores->dir, address->host, flags->Get("tls-cert"),
+                          flags->Get("tls-key"));
+    if (!config.ok()) return fail(config.status());
+    options.tls = *std::move(config);
+  }
+
+  s3::ServiceConfig s3_config;
+  s3_config.region = region;
+  s3_config.domains = flags->GetAll("domain");
+  s3_config.domains.push_back("s3.localhost");
+  s3_config.domains.push_back("localhost");
+  s3::S3Service s3(stores->catalog.get(), s3_config);
+  gateway::Gateway gateway(stores->identities.get(), region, &s3);
+
+  // Signals are taken by one thread with sigwait; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = http::Server::Create(
+      std::move(options), [&gateway](http::Exchange& ex) { return gateway.Serve(ex); });
+  if (!server.ok()) return fail(server.status());
+
+  std::string shown_host = address->host == "0.0.0.0" ? "127.0.0.1" : address->host;
+  if (shown_host.find(':') != std::string::npos) shown_host = "[" + shown_host + "]";
+  std::string url = std::string(tls ? "https" : "http") + "://" + shown_host + ":" +
+                    std::to_string((*server)->port());
+  std::printf("Coffer: S3 on %s (region %s), data in %s\n", url.c_str(), region.c_str(),
+              stores->dir->path().c_str());
+  if (root->created) {
+    PrintFirstStart(*root, *stores, url, region, tls);
+  } else {
+    std::printf("Root account %s; credentials in %s\n", root->account_id.c_str(),
+                stores->dir->Path("root-credentials").c_str());
+  }
+  if (tls) std::printf("TLS: clients trust %s\n", stores->dir->Path("tls/ca.pem").c_str());
+  std::fflush(stdout);
+
+  std::thread waiter([&signals, &server] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::printf("Coffer: signal %d, shutting down\n", sig);
+    std::fflush(stdout);
+    (*server)->Stop();
+  });
+  (*server)->Run();
+  // Run() only returns after Stop(), so the waiter has finished or is about to.
+  waiter.join();
+  std::printf("Coffer: stopped\n");
+  return 0;
+}
+
+}  // namespace coffer::app

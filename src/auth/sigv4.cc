@@ -1,0 +1,322 @@
+// SigV4 building blocks (canonical request, string to sign, key derivation, signature)
+// and the server-side Verify().
+#include "auth/sigv4.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "auth/internal.h"
+#include "base/encoding.h"
+#include "base/time.h"
+#include "crypto/hash.h"
+
+namespace coffer::auth {
+namespace {
+
+using internal::kEmptySha256;
+
+using internal::Fail;
+
+// RFC 3986 5.2.4 plus AWS's removal of empty segments (botocore's remove_dot_segments).
+std::string RemoveDotSegments(std::string_view path) {
+  std::vector<std::string_view> kept;
+  std::string_view rest = path;
+  while (true) {
+    size_t slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    if (seg == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      kept.push_back(seg);
+    }
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  std::string out = path.front() == '/' ? "/" : "";
+  for (size_t i = 0; i < kept.size(); ++i) {
+    if (i) out += '/';
+    out += kept[i];
+  }
+  if (path.back() == '/' && !kept.empty()) out += '/';
+  return out;
+}
+
+std::string CanonicalUri(std::string_view raw_path, std::string_view service) {
+  if (raw_path.empty()) return "/";
+  if (service != "s3") return UriEncode(RemoveDotSegments(raw_path), /*encode_slash=*/false);
+  // S3: no normalization; each segment decoded and re-encoded (a decoded '/' stays %2F).
+  std::string out;
+  std::string_view rest = raw_path;
+  while (true) {
+    size_t slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    if (auto decoded = UriDecode(seg)) {
+      out += UriEncode(*decoded, /*encode_slash=*/true);
+    } else {
+      out += seg;
+    }
+    if (slash == std::string_view::npos) break;
+    out += '/';
+    rest.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+std::string CanonicalQuery(std::string_view raw_query, bool presigned) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& [name, value] : internal::ParseQuery(raw_query)) {
+    if (presigned && name == "X-Amz-Signature") continue;
+    params.emplace_back(UriEncode(name, true), UriEncode(value, true));
+  }
+  std::sort(params.begin(), params.end());
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += '&';
+    out += name;
+    out += '=';
+    out += value;
+  }
+  return out;
+}
+
+// Trims the value and collapses each internal run of whitespace to one space.
+std::string CanonicalHeaderValue(std::string_view v) {
+  std::string out;
+  bool pending_space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, char sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CredentialScope::ToString() const {
+  return date + "/" + region + "/" + service + "/" + std::string(internal::kTerminator);
+}
+
+std::string CanonicalRequest(const SignableRequest& req,
+                             const std::vector<std::string>& signed_headers,
+                             std::string_view payload_hash, bool presigned,
+                             std::string_view service) {
+  std::string out = req.method + "\n";
+  out += CanonicalUri(req.raw_path, service) + "\n";
+  out += CanonicalQuery(req.raw_query, presigned) + "\n";
+  for (const auto& name : signed_headers) {
+    std::string values;
+    bool first = true;
+    for (const auto& [n, v] : req.headers) {
+      if (!internal::EqualsIgnoreCase(n, name)) continue;
+      if (!first) values += ',';
+      values += CanonicalHeaderValue(v);
+      first = false;
+    }
+    out += name + ":" + values + "\n";
+  }
+  out += "\n" + Join(signed_headers, ';') + "\n";
+  out += payload_hash;
+  return out;
+}
+
+std::string StringToSign(std::string_view amz_date, const CredentialScope& scope,
+                         std::string_view canonical_request) {
+  std::string out(internal::kAlgorithm);
+  out += "\n";
+  out += amz_date;
+  out += "\n" + scope.ToString() + "\n";
+  out += HexLower(crypto::Sha256(canonical_request));
+  return out;
+}
+
+SecretBytes DeriveSigningKey(const SecretBytes& secret_key, const CredentialScope& scope) {
+  SecretBytes k_secret(4 + secret_key.size());
+  std::memcpy(k_secret.data(), "AWS4", 4);
+  if (!secret_key.empty()) std::memcpy(k_secret.data() + 4, secret_key.data(), secret_key.size());
+  std::string k_date = crypto::HmacSha256(k_secret.view(), scope.date);
+  std::string k_region = crypto::HmacSha256(k_date, scope.region);
+  std::string k_service = crypto::HmacSha256(k_region, scope.service);
+  std::string k_signing = crypto::HmacSha256(k_service, internal::kTerminator);
+  SecretBytes out(k_signing);
+  WipeString(k_date);
+  WipeString(k_region);
+  WipeString(k_service);
+  WipeString(k_signing);
+  return out;
+}
+
+std::string SignatureHex(const SecretBytes& signing_key, std::string_view string_to_sign) {
+  return HexLower(crypto::HmacSha256(signing_key.view(), string_to_sign));
+}
+
+SigningContext AnonymousContext(const SignableRequest& req) {
+  SigningContext ctx;
+  ctx.method = AuthMethod::kAnonymous;
+  ctx.payload = PayloadMode::kUnsigned;
+  std::string content = req.Header("x-amz-content-sha256");
+  auto mode = internal::ParsePayloadMode(content);
+  if (mode == PayloadMode::kSigned || mode == PayloadMode::kStreamingUnsignedTrailer) {
+    ctx.payload = *mode;
+    ctx.payload_hash = content;
+  }
+  return ctx;
+}
+
+namespace {
+
+using K = Error::Kind;
+
+std::string HeaderOrQueryPrefix(bool presigned) {
+  return presigned ? "Error parsing the X-Amz-Credential parameter; "
+                   : "The authorization header is malformed; ";
+}
+
+// The credential scope must name our region and the request's date.
+std::optional<Error> CheckScope(const ParsedAuth& parsed, std::string_view region) {
+  const bool presigned = parsed.method == AuthMethod::kPresigned;
+  if (parsed.scope.region != region) {
+    Error e = Fail(K::kWrongRegion, HeaderOrQueryPrefix(presigned) + "the region '" +
+                                        parsed.scope.region + "' is wrong; expecting '" +
+                                        std::string(region) + "'");
+    e.region = std::string(region);
+    return e;
+  }
+  if (!ParseAmzDate(parsed.amz_date)) {
+    return presigned ? Fail(K::kMalformedQuery,
+                            "X-Amz-Date must be in the ISO8601 Long Format "
+                            "\"yyyyMMdd'T'HHmmss'Z'\"")
+                     : Fail(K::kMissingHeader,
+                            "AWS authentication requires a valid Date or x-amz-date header");
+  }
+  std::string date = parsed.amz_date.substr(0, 8);
+  if (parsed.scope.date != date) {
+    std::string detail = "Invalid credential date \"" + parsed.scope.date +
+                         "\". This date is not the same as X-Amz-Date: \"" + date + "\".";
+    return presigned ? Fail(K::kMalformedQuery, detail)
+                     : Fail(K::kMalformed, "The authorization header is malformed; " + detail);
+  }
+  return std::nullopt;
+}
+
+// The payload hash the client signed, and thereby how its body is to be decoded.
+struct SignedPayload {
+  PayloadMode mode;
+  std::string hash;
+};
+std::variant<SignedPayload, Error> PayloadOf(const ParsedAuth& parsed, const SignableRequest& req,
+                                             const std::optional<std::string>& body_sha256_hex) {
+  if (req.HasHeader("x-amz-content-sha256")) {
+    std::string value = req.Header("x-amz-content-sha256");
+    auto mode = internal::ParsePayloadMode(value);
+    if (!mode) {
+      return Fail(K::kInvalidContentHash,
+                  "The provided 'x-amz-content-sha256' header must be a valid SHA256.");
+    }
+    return SignedPayload{*mode, std::move(value)};
+  }
+  if (parsed.scope.service == "s3") {
+    if (parsed.method == AuthMethod::kPresigned) {
+      return SignedPayload{PayloadMode::kUnsigned, std::string(internal::kUnsignedPayload)};
+    }
+    return Fail(K::kUnsupported, "Missing required header for this request: x-amz-content-sha256");
+  }
+  // Other services sign the body's hash without sending it.
+  std::string hash = internal::Lower(body_sha256_hex.value_or(std::string(kEmptySha256)));
+  if (!internal::IsLowerHex(hash, 64)) {
+    return Fail(K::kInvalidContentHash, "The body hash must be a hex SHA-256.");
+  }
+  return SignedPayload{PayloadMode::kSigned, std::move(hash)};
+}
+
+// host must be signed, and every signed header must be present.
+std::optional<Error> CheckSignedHeaders(const ParsedAuth& parsed, const SignableRequest& req) {
+  const auto& names = parsed.signed_headers;
+  if (std::find(names.begin(), names.end(), "host") == names.end()) {
+    return Fail(K::kMissingHeader, "The host header must be signed.");
+  }
+  for (const auto& name : names) {
+    if (!req.HasHeader(name)) {
+      return Fail(K::kMissingHeader,
+                  "The request lacks the header '" + name + "' listed in SignedHeaders.");
+    }
+  }
+  return std::nullopt;
+}
+
+// Header auth: within max_skew of now. Presigned: from (date - max_skew) to (date + expires).
+std::optional<Error> CheckTime(const ParsedAuth& parsed, absl::Time now, absl::Duration max_skew) {
+  absl::Time signed_at = *ParseAmzDate(parsed.amz_date);
+  if (parsed.method == AuthMethod::kPresigned) {
+    if (signed_at - now > max_skew) return Fail(K::kNotYetValid, "Request is not valid yet");
+    if (now > signed_at + absl::Seconds(parsed.expires_seconds)) {
+      Error e = Fail(K::kExpired, "Request has expired");
+      e.server_time = FormatAmzDate(now);
+      return e;
+    }
+  } else if (absl::AbsDuration(now - signed_at) > max_skew) {
+    Error e = Fail(K::kTimeSkewed,
+                   "The difference between the request time and the current time is too large.");
+    e.request_time = parsed.amz_date;
+    e.server_time = FormatAmzDate(now);
+    return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<SigningContext, Error> Verify(const ParsedAuth& parsed, const SignableRequest& req,
+                                           const SecretBytes& secret_key, absl::Time now,
+                                           std::string_view region, absl::Duration max_skew,
+                                           std::optional<std::string> body_sha256_hex) {
+  if (parsed.method == AuthMethod::kAnonymous) {
+    return Fail(K::kMissingHeader, "The request is not signed.");
+  }
+  if (auto err = CheckScope(parsed, region)) return *err;
+  auto payload = PayloadOf(parsed, req, body_sha256_hex);
+  if (auto* err = std::get_if<Error>(&payload)) return *err;
+  SignedPayload& signed_payload = std::get<SignedPayload>(payload);
+  if (auto err = CheckSignedHeaders(parsed, req)) return *err;
+  if (auto err = CheckTime(parsed, now, max_skew)) return *err;
+
+  const bool presigned = parsed.method == AuthMethod::kPresigned;
+  std::string canonical = CanonicalRequest(req, parsed.signed_headers, signed_payload.hash,
+                                           presigned, parsed.scope.service);
+  std::string string_to_sign = StringToSign(parsed.amz_date, parsed.scope, canonical);
+  SecretBytes signing_key = DeriveSigningKey(secret_key, parsed.scope);
+  if (!crypto::ConstantTimeEquals(SignatureHex(signing_key, string_to_sign), parsed.signature)) {
+    Error e = Fail(K::kSignatureMismatch,
+                   "The request signature we calculated does not match the signature you "
+                   "provided. Check your key and signing method.");
+    e.string_to_sign = std::move(string_to_sign);
+    e.canonical_request = std::move(canonical);
+    return e;
+  }
+
+  SigningContext ctx;
+  ctx.access_key_id = parsed.access_key_id;
+  ctx.scope = parsed.scope;
+  ctx.method = parsed.method;
+  ctx.payload = signed_payload.mode;
+  ctx.payload_hash = std::move(signed_payload.hash);
+  ctx.amz_date = parsed.amz_date;
+  ctx.seed_signature = parsed.signature;
+  ctx.signing_key = std::move(signing_key);
+  return ctx;
+}
+
+}  // namespace coffer::auth

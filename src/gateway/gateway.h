@@ -1,0 +1,59 @@
+// Gateway: the one HTTP handler. It authenticates every request with SigV4 and hands
+// it to the service its credential scope names (s3, later kms, iam, sts, cloudtrail).
+// Unsigned requests go to S3 as anonymous. Authentication failures are answered by the
+// chosen service in its own protocol (S3 XML, KMS JSON, ...).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "auth/sigv4.h"
+#include "gateway/request_body.h"
+#include "http/exchange.h"
+#include "iam/identity_store.h"
+
+namespace coffer::gateway {
+
+// An authenticated request, ready for a service.
+struct ApiRequest {
+  http::Exchange& exchange;
+  auth::SignableRequest signable;          // method, raw path, raw query, headers
+  std::optional<iam::Principal> principal;  // nullopt: anonymous
+  const auth::SigningContext& signing;
+  RequestBody& body;
+  absl::Time received;
+};
+
+class ApiService {
+ public:
+  virtual ~ApiService() = default;
+  virtual http::Task<void> Handle(ApiRequest& request) = 0;
+  // Answers a request that failed authentication before reaching Handle().
+  virtual http::Task<void> Reject(http::Exchange& exchange, const auth::SignableRequest& request,
+                                  const auth::Error& error) = 0;
+  // Answers when the server failed (e.g. the identity store could not be read).
+  virtual http::Task<void> Fail(http::Exchange& exchange, const absl::Status& status) = 0;
+};
+
+class Gateway {
+ public:
+  Gateway(iam::IdentityStore* identities, std::string region, ApiService* s3);
+  // Registers the service for credential scope `name` ("kms", "iam", ...).
+  void AddService(const std::string& name, ApiService* service);
+
+  http::Task<void> Serve(http::Exchange& exchange);
+
+ private:
+  iam::IdentityStore* identities_;
+  std::string region_;
+  ApiService* s3_;
+  std::map<std::string, ApiService*> services_;
+};
+
+// The SignableRequest view of an HTTP request (exposed for tests).
+auth::SignableRequest ToSignable(const http::RequestHeader& header);
+
+}  // namespace coffer::gateway

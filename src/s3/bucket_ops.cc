@@ -1,0 +1,139 @@
+// ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+#include "absl/strings/numbers.h"
+#include "base/encoding.h"
+#include "base/time.h"
+#include "s3/names.h"
+#include "s3/ops.h"
+#include "s3/xml.h"
+
+namespace coffer::s3 {
+
+http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx) {
+  if (!IsAddressableBucketName(ctx.bucket)) co_return S3Error::InvalidBucketName(ctx.bucket);
+  auto bucket = ctx.catalog.GetBucket(ctx.bucket);
+  if (!bucket.ok()) co_return FromStatus(bucket.status());
+  if (!bucket->has_value()) co_return S3Error::NoSuchBucket(ctx.bucket);
+  if ((*bucket)->owner_account != ctx.request.principal->account_id)
+    co_return S3Error::AccessDenied();
+  co_return **bucket;
+}
+
+http::Task<OpResult> ListBuckets(S3Context& ctx) {
+  const iam::Principal& who = *ctx.request.principal;
+  int max_buckets = 10000;
+  if (auto v = ctx.Param("max-buckets")) {
+    if (!absl::SimpleAtoi(*v, &max_buckets) || max_buckets < 1 || max_buckets > 10000)
+      co_return S3Error::InvalidArgument("Argument max-buckets must be an integer between 1 and "
+                                         "10000.", "max-buckets", *v);
+  }
+  std::string prefix = ctx.Param("prefix").value_or("");
+  std::string after;
+  if (auto token = ctx.Param("continuation-token")) {
+    auto decoded = Base64Decode(*token);
+    if (!decoded || decoded->empty())
+      co_return S3Error::InvalidArgument("The continuation token provided is incorrect",
+                                         "continuation-token", *token);
+    after = *decoded;
+  }
+  auto buckets = ctx.catalog.ListBuckets(who.account_id);
+  if (!buckets.ok()) co_return FromStatus(buckets.status());
+
+  XmlWriter w;
+  w.Open("ListAllMyBucketsResult", true);
+  w.Open("Owner").Element("ID", who.CanonicalUserId()).Element("DisplayName", who.account_id);
+  w.Close("Owner");
+  w.Open("Buckets");
+  int n = 0;
+  std::string last;
+  bool truncated = false;
+  for (const auto& b : *buckets) {
+    if (!b.name.starts_with(prefix) || (!after.empty() && b.name <= after)) continue;
+    if (n == max_buckets) {
+      truncated = true;
+      break;
+    }
+    w.Open("Bucket").Element("Name", b.name).Element("CreationDate", FormatIso8601(b.created));
+    w.Element("BucketRegion", b.region).Close("Bucket");
+    last = b.name;
+    ++n;
+  }
+  w.Close("Buckets");
+  if (truncated) w.Element("ContinuationToken", Base64(last));
+  if (ctx.HasParam("prefix")) w.Element("Prefix", prefix);
+  w.Close("ListAllMyBucketsResult");
+  co_await ctx.ReplyXml(w.Finish());
+  co_return std::nullopt;
+}
+
+http::Task<OpResult> CreateBucket(S3Context& ctx) {
+  if (!IsValidNewBucketName(ctx.bucket)) co_return S3Error::InvalidBucketName(ctx.bucket);
+  auto body = co_await ctx.ReadSmallBody(64 * 1024);
+  if (auto* err = std::get_if<S3Error>(&body)) co_return *err;
+  const std::string& xml = std::get<std::string>(body);
+
+  std::string constraint;
+  bool xml_blank = xml.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (!xml_blank) {
+    auto doc = ParseXml(xml);
+    if (!doc || doc->name != "CreateBucketConfiguration") co_return S3Error::MalformedXML();
+    constraint = doc->ChildText("LocationConstraint").value_or("");
+  }
+  const std::string& region = ctx.config.region;
+  if (constraint == "us-east-1") co_return S3Error::InvalidLocationConstraint();
+  // us-east-1 buckets are created without a constraint; every other region needs its own.
+  if ((region == "us-east-1" && !constraint.empty()) ||
+      (region != "us-east-1" && constraint != region)) {
+    co_return S3Error::IllegalLocationConstraint(constraint);
+  }
+
+  BucketInfo bucket{ctx.bucket, ctx.request.principal->account_id, region, absl::Now()};
+  BucketInfo existing;
+  auto s = ctx.catalog.CreateBucket(bucket, &existing);
+  if (s.code() == absl::StatusCode::kAlreadyExists) {
+    if (existing.owner_account != bucket.owner_account)
+      co_return S3Error::BucketAlreadyExists(ctx.bucket);
+    // AWS keeps answering 200 in us-east-1 for a bucket you already own (legacy).
+    if (region != "us-east-1") co_return S3Error::BucketAlreadyOwnedByYou(ctx.bucket);
+  } else if (!s.ok()) {
+    co_return FromStatus(s);
+  }
+  http::ResponseHeader head;
+  head.set(http::bhttp::field::location, "/" + ctx.bucket);
+  co_await ctx.ReplyEmpty(200, std::move(head));
+  co_return std::nullopt;
+}
+
+http::Task<OpResult> HeadBucket(S3Context& ctx) {
+  auto bucket = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
+  http::ResponseHeader head;
+  head.set("x-amz-bucket-region", std::get<BucketInfo>(bucket).region);
+  co_await ctx.ReplyEmpty(200, std::move(head));
+  co_return std::nullopt;
+}
+
+http::Task<OpResult> DeleteBucket(S3Context& ctx) {
+  auto bucket = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
+  auto s = ctx.catalog.DeleteBucket(ctx.bucket);
+  if (s.code() == absl::StatusCode::kFailedPrecondition)
+    co_return S3Error::BucketNotEmpty(ctx.bucket);
+  if (s.code() == absl::StatusCode::kNotFound) co_return S3Error::NoSuchBucket(ctx.bucket);
+  if (!s.ok()) co_return FromStatus(s);
+  co_await ctx.ReplyEmpty(204);
+  co_return std::nullopt;
+}
+
+http::Task<OpResult> GetBucketLocation(S3Context& ctx) {
+  auto bucket = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
+  const std::string& region = std::get<BucketInfo>(bucket).region;
+  XmlWriter w;
+  w.Open("LocationConstraint", true);
+  if (region != "us-east-1") w.Text(region);  // us-east-1 is reported as empty, as AWS does
+  w.Close("LocationConstraint");
+  co_await ctx.ReplyXml(w.Finish());
+  co_return std::nullopt;
+}
+
+}  // namespace coffer::s3

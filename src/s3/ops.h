@@ -1,0 +1,25 @@
+// The S3 operations, one function each, grouped in bucket_ops.cc, object_ops.cc and
+// list_ops.cc. Called by S3Service after routing and the bucket access check.
+#pragma once
+
+#include "s3/request.h"
+
+namespace coffer::s3 {
+
+// Loads ctx.bucket and checks the caller may use it: NoSuchBucket or AccessDenied.
+http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx);
+
+http::Task<OpResult> ListBuckets(S3Context& ctx);
+http::Task<OpResult> CreateBucket(S3Context& ctx);
+http::Task<OpResult> HeadBucket(S3Context& ctx);
+http::Task<OpResult> DeleteBucket(S3Context& ctx);
+http::Task<OpResult> GetBucketLocation(S3Context& ctx);
+
+http::Task<OpResult> PutObject(S3Context& ctx);
+http::Task<OpResult> GetObject(S3Context& ctx);  // GET and HEAD
+http::Task<OpResult> DeleteObject(S3Context& ctx);
+http::Task<OpResult> DeleteObjects(S3Context& ctx);
+
+http::Task<OpResult> ListObjects(S3Context& ctx);  // v1 and v2 (list-type=2)
+
+}  // namespace coffer::s3

@@ -1,0 +1,113 @@
+#include "s3/service.h"
+
+#include <array>
+
+#include "s3/ops.h"
+
+namespace coffer::s3 {
+namespace {
+
+using Verb = http::bhttp::verb;
+
+// Sub-resources of S3's API that later issues implement; a request naming one is
+// answered NotImplemented rather than mistaken for a plain object or bucket call.
+constexpr std::array kSubresources = {
+    "accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+    "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
+    "notification", "object-lock", "ownershipControls", "partNumber", "policy",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
+    "retention", "select", "tagging", "torrent", "uploadId", "uploads", "versioning",
+    "versionId", "versions", "website"};
+
+std::optional<std::string> UnsupportedSubresource(const S3Context& ctx) {
+  for (const char* name : kSubresources)
+    if (ctx.HasParam(name)) return std::string(name);
+  return std::nullopt;
+}
+
+S3Error NotYet(const std::string& what) {
+  return S3Error::NotImplemented("This server does not implement " + what + " yet.");
+}
+
+}  // namespace
+
+http::Task<void> SendError(http::Exchange& exchange, const S3Error& error) {
+  http::ResponseHeader head;
+  head.result(static_cast<unsigned>(error.status));
+  head.set(http::bhttp::field::content_type, "application/xml");
+  co_await exchange.Respond(std::move(head),
+                            error.ToXml(exchange.request_id(), exchange.host_id()));
+}
+
+http::Task<void> S3Service::Reject(http::Exchange& exchange, const auth::SignableRequest& request,
+                                   const auth::Error& error) {
+  auto parsed = auth::ParseAuth(request);
+  std::string akid;
+  if (auto* p = std::get_if<auth::ParsedAuth>(&parsed)) akid = p->access_key_id;
+  co_await SendError(exchange, FromAuthError(error, akid));
+}
+
+http::Task<void> S3Service::Fail(http::Exchange& exchange, const absl::Status& status) {
+  co_await SendError(exchange, FromStatus(status));
+}
+
+http::Task<void> S3Service::Handle(gateway::ApiRequest& request) {
+  const auto& header = request.exchange.request();
+  auto address = ResolveAddressFor(header, request.signable.raw_path);
+  auto query = ParseQuery(request.signable.raw_query);
+  if (!address || !query) {
+    co_await SendError(request.exchange,
+                       S3Error::InvalidArgument("The request URI or query string is malformed."));
+    co_return;
+  }
+  S3Context ctx{request, *catalog_, config_, address->bucket, address->key, *std::move(query)};
+  OpResult error = co_await Dispatch(ctx);
+  if (error && !request.exchange.responded()) co_await SendError(request.exchange, *error);
+}
+
+std::optional<Address> S3Service::ResolveAddressFor(const http::RequestHeader& header,
+                                                    const std::string& raw_path) const {
+  return ResolveAddress(header[http::bhttp::field::host], raw_path, config_.domains);
+}
+
+http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
+  const Verb verb = ctx.header().method();
+  if (!ctx.request.principal) {
+    // Anonymous access needs ACLs or bucket policies, which come with later issues.
+    co_return S3Error::AccessDenied();
+  }
+  if (ctx.bucket.empty()) {
+    if (verb == Verb::get) co_return co_await ListBuckets(ctx);
+    co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "SERVICE");
+  }
+  if (auto sub = UnsupportedSubresource(ctx)) {
+    co_return NotYet("the '" + *sub + "' sub-resource");
+  }
+  if (ctx.key.empty()) {
+    switch (verb) {
+      case Verb::put: co_return co_await CreateBucket(ctx);
+      case Verb::head: co_return co_await HeadBucket(ctx);
+      case Verb::delete_: co_return co_await DeleteBucket(ctx);
+      case Verb::get:
+        if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
+        co_return co_await ListObjects(ctx);
+      case Verb::post:
+        if (ctx.HasParam("delete")) co_return co_await DeleteObjects(ctx);
+        co_return NotYet("POST object uploads");
+      default:
+        co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "BUCKET");
+    }
+  }
+  switch (verb) {
+    case Verb::put:
+      if (ctx.HasHeader("x-amz-copy-source")) co_return NotYet("CopyObject");
+      co_return co_await PutObject(ctx);
+    case Verb::get:
+    case Verb::head: co_return co_await GetObject(ctx);
+    case Verb::delete_: co_return co_await DeleteObject(ctx);
+    default:
+      co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "OBJECT");
+  }
+}
+
+}  // namespace coffer::s3
