@@ -59,6 +59,15 @@ int ServerCommand(const std::vector<std::string>& args) {
   int threads = 0;
   if (auto t = flags->Get("threads")) threads = std::atoi(t->c_str());
 
+  // Signals are taken by one thread with sigwait; every other thread, including the
+  // ones RocksDB starts, must block them, so this comes before anything starts threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   auto fail = [](const absl::Status& s) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(s.message()).c_str());
     return 1;
@@ -86,14 +95,6 @@ int ServerCommand(const std::vector<std::string>& args) {
   s3_config.domains.push_back("localhost");
   s3::S3Service s3(stores->catalog.get(), s3_config);
   gateway::Gateway gateway(stores->identities.get(), region, &s3);
-
-  // Signals are taken by one thread with sigwait; every other thread blocks them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   auto server = http::Server::Create(
       std::move(options), [&gateway](http::Exchange& ex) { return gateway.Serve(ex); });

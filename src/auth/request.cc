@@ -56,17 +56,8 @@ std::string_view Trim(std::string_view s) {
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view raw_query) {
   std::vector<std::pair<std::string, std::string>> out;
   auto decode = [](std::string_view s) { return UriDecode(s).value_or(std::string(s)); };
-  while (!raw_query.empty()) {
-    size_t amp = raw_query.find('&');
-    std::string_view piece = raw_query.substr(0, amp);
-    raw_query = amp == std::string_view::npos ? std::string_view() : raw_query.substr(amp + 1);
-    if (piece.empty()) continue;
-    size_t eq = piece.find('=');
-    if (eq == std::string_view::npos) {
-      out.emplace_back(decode(piece), "");
-    } else {
-      out.emplace_back(decode(piece.substr(0, eq)), decode(piece.substr(eq + 1)));
-    }
+  for (const auto& [name, value] : SplitQuery(raw_query)) {
+    out.emplace_back(decode(name), decode(value));
   }
   return out;
 }

@@ -102,6 +102,20 @@ std::optional<std::string> UriDecode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> SplitQuery(std::string_view raw) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  while (!raw.empty()) {
+    size_t amp = raw.find('&');
+    std::string_view piece = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
+    if (piece.empty()) continue;
+    size_t eq = piece.find('=');
+    if (eq == std::string_view::npos) out.emplace_back(piece, std::string_view());
+    else out.emplace_back(piece.substr(0, eq), piece.substr(eq + 1));
+  }
+  return out;
+}
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {

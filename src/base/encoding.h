@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace coffer {
 
@@ -20,6 +22,10 @@ std::optional<std::string> Base64Decode(std::string_view text);
 std::string UriEncode(std::string_view s, bool encode_slash);
 // Percent-decoding; '+' stays '+' unless plus_is_space. nullopt on a bad escape.
 std::optional<std::string> UriDecode(std::string_view s, bool plus_is_space = false);
+
+// Splits a raw query string ("a=1&b&c=") into its name/value pieces, still encoded;
+// a piece without '=' has an empty value. Empty pieces are skipped.
+std::vector<std::pair<std::string_view, std::string_view>> SplitQuery(std::string_view raw);
 
 bool IsValidUtf8(std::string_view s);
 

@@ -32,6 +32,18 @@ TEST(Encoding, UriEncode) {
   EXPECT_FALSE(UriDecode("a%zz"));
 }
 
+TEST(Encoding, SplitQuery) {
+  auto q = SplitQuery("a=1&&b&c=x%20y&d=");
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(q[0].first, "a");
+  EXPECT_EQ(q[0].second, "1");
+  EXPECT_EQ(q[1].first, "b");
+  EXPECT_EQ(q[1].second, "");
+  EXPECT_EQ(q[2].second, "x%20y");
+  EXPECT_EQ(q[3].first, "d");
+  EXPECT_TRUE(SplitQuery("").empty());
+}
+
 TEST(Encoding, Utf8) {
   EXPECT_TRUE(IsValidUtf8("plain"));
   EXPECT_TRUE(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));

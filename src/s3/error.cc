@@ -117,6 +117,10 @@ S3Error S3Error::NoSuchBucket(const std::string& bucket) {
 S3Error S3Error::NoSuchKey(const std::string& key) {
   return Make(404, "NoSuchKey", "The specified key does not exist.").With("Key", key);
 }
+S3Error S3Error::NoSuchVersion(const std::string& version) {
+  return Make(404, "NoSuchVersion", "The specified version does not exist.")
+      .With("VersionId", version);
+}
 S3Error S3Error::NotImplemented(std::string message) {
   return Make(501, "NotImplemented", std::move(message));
 }

@@ -48,6 +48,7 @@ struct S3Error {
   static S3Error MissingContentLength();
   static S3Error NoSuchBucket(const std::string& bucket);
   static S3Error NoSuchKey(const std::string& key);
+  static S3Error NoSuchVersion(const std::string& version);
   static S3Error NotImplemented(std::string message = "A header you provided implies "
                                                       "functionality that is not implemented");
   static S3Error RequestTimeout();

@@ -1,4 +1,4 @@
-// ListObjects (v1) and ListObjectsV2.
+// ListObjects (v1), ListObjectsV2 and ListObjectVersions.
 #include "absl/strings/numbers.h"
 #include "base/encoding.h"
 #include "base/time.h"
@@ -11,6 +11,52 @@ namespace {
 
 constexpr int kMaxKeys = 1000;
 
+// The parameters every listing shares: prefix, delimiter, max-keys, encoding-type.
+struct ListParams {
+  ListQuery query;
+  bool url = false;
+  std::string Encode(const std::string& s) const { return url ? UriEncode(s, false) : s; }
+};
+
+std::variant<ListParams, S3Error> ParseListParams(const S3Context& ctx) {
+  ListParams p;
+  p.query.prefix = ctx.Param("prefix").value_or("");
+  p.query.delimiter = ctx.Param("delimiter").value_or("");
+  p.query.max_keys = kMaxKeys;
+  if (auto mk = ctx.Param("max-keys")) {
+    int n;
+    if (!absl::SimpleAtoi(*mk, &n) || n < 0)
+      return S3Error::InvalidArgument("Provided max-keys not an integer or within integer range",
+                                      "max-keys", *mk);
+    p.query.max_keys = std::min(n, kMaxKeys);
+  }
+  if (auto encoding = ctx.Param("encoding-type")) {
+    if (*encoding != "url")
+      return S3Error::InvalidArgument("Invalid Encoding Method specified in Request",
+                                      "encoding-type", *encoding);
+    p.url = true;
+  }
+  return p;
+}
+
+// The fields every listing reports for an object, after its Key (and VersionId).
+void WriteObjectFields(XmlWriter& w, const ObjectInfo& o, bool owner) {
+  w.Element("LastModified", FormatIso8601(o.last_modified));
+  w.Element("ETag", "\"" + o.etag + "\"");
+  w.Element("Size", std::to_string(o.size));
+  if (owner) {
+    w.Open("Owner").Element("ID", iam::CanonicalUserIdOf(o.owner_account));
+    w.Element("DisplayName", o.owner_account).Close("Owner");
+  }
+  w.Element("StorageClass", o.storage_class);
+}
+
+void WriteCommonPrefixes(XmlWriter& w, const ListResult& r, const ListParams& params) {
+  for (const auto& p : r.common_prefixes) {
+    w.Open("CommonPrefixes").Element("Prefix", params.Encode(p)).Close("CommonPrefixes");
+  }
+}
+
 }  // namespace
 
 http::Task<OpResult> ListObjects(S3Context& ctx) {
@@ -21,29 +67,18 @@ http::Task<OpResult> ListObjects(S3Context& ctx) {
   if (auto lt = ctx.Param("list-type"); lt && *lt != "2")
     co_return S3Error::InvalidArgument("Invalid List Type specified in Request", "list-type", *lt);
 
-  ListQuery q;
-  q.prefix = ctx.Param("prefix").value_or("");
-  q.delimiter = ctx.Param("delimiter").value_or("");
-  q.max_keys = kMaxKeys;
-  if (auto mk = ctx.Param("max-keys")) {
-    int n;
-    if (!absl::SimpleAtoi(*mk, &n) || n < 0)
-      co_return S3Error::InvalidArgument("Provided max-keys not an integer or within integer "
-                                         "range", "max-keys", *mk);
-    q.max_keys = std::min(n, kMaxKeys);
-  }
-  const auto encoding = ctx.Param("encoding-type");
-  if (encoding && *encoding != "url")
-    co_return S3Error::InvalidArgument("Invalid Encoding Method specified in Request",
-                                       "encoding-type", *encoding);
-  const bool url = encoding.has_value();
-  auto enc = [url](const std::string& s) { return url ? UriEncode(s, false) : s; };
+  auto params_or = ParseListParams(ctx);
+  if (auto* err = std::get_if<S3Error>(&params_or)) co_return *err;
+  const ListParams& params = std::get<ListParams>(params_or);
+  ListQuery q = params.query;
+  const bool url = params.url;
+  auto enc = [&params](const std::string& s) { return params.Encode(s); };
 
   const auto token = ctx.Param("continuation-token");
   const auto start_after = ctx.Param("start-after");
   const auto marker = ctx.Param("marker");
   if (v2) {
-    if (token) {
+    if (token && !token->empty()) {  // an empty token means the first page
       auto decoded = Base64Decode(*token);
       if (!decoded || decoded->empty())
         co_return S3Error::InvalidArgument("The continuation token provided is incorrect",
@@ -63,7 +98,8 @@ http::Task<OpResult> ListObjects(S3Context& ctx) {
   XmlWriter w;
   w.Open("ListBucketResult", true);
   w.Element("Name", ctx.bucket);
-  w.Element("Prefix", enc(q.prefix));
+  // ListObjects (v1) returns the prefix as given, even with encoding-type=url.
+  w.Element("Prefix", v2 ? enc(q.prefix) : q.prefix);
   if (v2) {
     if (token) w.Element("ContinuationToken", *token);
     if (start_after) w.Element("StartAfter", enc(*start_after));
@@ -82,22 +118,70 @@ http::Task<OpResult> ListObjects(S3Context& ctx) {
     else if (!q.delimiter.empty()) w.Element("NextMarker", enc(result->last));
   }
   for (const auto& o : result->objects) {
-    w.Open("Contents");
-    w.Element("Key", enc(o.key));
-    w.Element("LastModified", FormatIso8601(o.last_modified));
-    w.Element("ETag", "\"" + o.etag + "\"");
-    w.Element("Size", std::to_string(o.size));
-    if (fetch_owner) {
-      w.Open("Owner").Element("ID", iam::CanonicalUserIdOf(o.owner_account));
-      w.Element("DisplayName", o.owner_account).Close("Owner");
-    }
-    w.Element("StorageClass", o.storage_class);
+    w.Open("Contents").Element("Key", enc(o.key));
+    WriteObjectFields(w, o, fetch_owner);
     w.Close("Contents");
   }
-  for (const auto& p : result->common_prefixes) {
-    w.Open("CommonPrefixes").Element("Prefix", enc(p)).Close("CommonPrefixes");
-  }
+  WriteCommonPrefixes(w, *result, params);
   w.Close("ListBucketResult");
+  co_await ctx.ReplyXml(w.Finish());
+  co_return std::nullopt;
+}
+
+// Until versioning can be enabled, every object is its bucket's "null" version, which
+// is what AWS lists for a bucket that never had versioning.
+http::Task<OpResult> ListObjectVersions(S3Context& ctx) {
+  auto bucket_or = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
+  auto params_or = ParseListParams(ctx);
+  if (auto* err = std::get_if<S3Error>(&params_or)) co_return *err;
+  const ListParams& params = std::get<ListParams>(params_or);
+  ListQuery q = params.query;
+  const std::string key_marker = ctx.Param("key-marker").value_or("");
+  const std::string version_marker = ctx.Param("version-id-marker").value_or("");
+  if (!version_marker.empty() && key_marker.empty())
+    co_return S3Error::InvalidArgument("A version-id marker cannot be specified without a key "
+                                       "marker.", "version-id-marker", version_marker);
+  // The null version is the only version of a key, so a version marker on a key means
+  // that key is done.
+  q.start_after = key_marker;
+
+  auto result = ctx.catalog.List(ctx.bucket, q);
+  if (!result.ok()) co_return FromStatus(result.status());
+
+  XmlWriter w;
+  w.Open("ListVersionsResult", true);
+  w.Element("Name", ctx.bucket);
+  w.Element("Prefix", params.Encode(q.prefix));
+  w.Element("KeyMarker", params.Encode(key_marker));
+  w.Element("VersionIdMarker", version_marker);
+  w.Element("MaxKeys", std::to_string(q.max_keys));
+  if (!q.delimiter.empty()) w.Element("Delimiter", params.Encode(q.delimiter));
+  if (params.url) w.Element("EncodingType", "url");
+  w.Element("IsTruncated", result->truncated ? "true" : "false");
+  if (result->truncated) {
+    w.Element("NextKeyMarker", params.Encode(result->last));
+    w.Element("NextVersionIdMarker", "null");
+  }
+  for (const auto& o : result->objects) {
+    w.Open("Version").Element("Key", params.Encode(o.key));
+    w.Element("VersionId", "null").Element("IsLatest", "true");
+    WriteObjectFields(w, o, /*owner=*/true);
+    w.Close("Version");
+  }
+  WriteCommonPrefixes(w, *result, params);
+  w.Close("ListVersionsResult");
+  co_await ctx.ReplyXml(w.Finish());
+  co_return std::nullopt;
+}
+
+// Versioning cannot be enabled yet, so every bucket reports the empty configuration
+// AWS returns for a bucket that never had versioning.
+http::Task<OpResult> GetBucketVersioning(S3Context& ctx) {
+  auto bucket_or = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
+  XmlWriter w;
+  w.Open("VersioningConfiguration", true).Close("VersioningConfiguration");
   co_await ctx.ReplyXml(w.Finish());
   co_return std::nullopt;
 }

@@ -15,7 +15,9 @@ bool IsValidNewBucketName(std::string_view n) {
   }
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!alnum(n.front()) || !alnum(n.back())) return false;
-  if (n.find("..") != std::string_view::npos) return false;
+  // Each dot-separated label must start and end with a letter or digit.
+  for (std::string_view bad : {"..", ".-", "-."})
+    if (n.find(bad) != std::string_view::npos) return false;
   unsigned char buf[4];
   if (inet_pton(AF_INET, std::string(n).c_str(), buf) == 1) return false;
   for (std::string_view p : {"xn--", "sthree-", "amzn-s3-demo-"})

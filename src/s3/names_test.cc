@@ -9,7 +9,7 @@ TEST(Names, NewBucketNames) {
   EXPECT_TRUE(IsValidNewBucketName(std::string(63, 'a')));
   for (const char* ok : {"abc", "my-bucket", "my.bucket.1", "a1b"})
     EXPECT_TRUE(IsValidNewBucketName(ok)) << ok;
-  for (const char* bad : {"ab", "ABC", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc",
+  for (const char* bad : {"ab", "ABC", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "foo.-bar", "foo-.bar",
                           "my_bucket", "abc-s3alias", "sthree-x", "a b c"})
     EXPECT_FALSE(IsValidNewBucketName(bad)) << bad;
   EXPECT_FALSE(IsValidNewBucketName(std::string(64, 'a')));

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/encoding.h"
 #include "base/time.h"
@@ -29,16 +30,18 @@ constexpr std::string_view kStorageClasses[] = {
 
 std::string Lower(std::string_view s) { return absl::AsciiStrToLower(std::string(s)); }
 
-// "aws-chunked" describes the transfer, not the object: S3 drops it from what it stores.
+// "aws-chunked" describes the transfer, not the object: S3 drops it from what it stores
+// and keeps the rest of the header as sent.
 std::string StoredContentEncoding(const std::string& value) {
   std::vector<std::string> kept;
+  bool dropped = false;
   for (absl::string_view part : absl::StrSplit(value, ',')) {
-    std::string p(absl::StripAsciiWhitespace(std::string(part)));
-    if (!p.empty() && Lower(p) != "aws-chunked") kept.push_back(p);
+    std::string p(absl::StripAsciiWhitespace(part));
+    if (Lower(p) == "aws-chunked") dropped = true;
+    else if (!p.empty()) kept.push_back(p);
   }
-  std::string out;
-  for (const auto& p : kept) out += (out.empty() ? "" : ",") + p;
-  return out;
+  if (!dropped) return value;
+  return absl::StrJoin(kept, ",");
 }
 
 // The integrity headers a client may send with a body: Content-MD5 and at most one
@@ -131,10 +134,15 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   auto bucket = co_await LoadBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
+  // The length comes from Content-Length or x-amz-decoded-content-length; a body sent
+  // with Transfer-Encoding: chunked and neither is accepted and bounded as it streams.
   const int64_t declared = ctx.request.body.declared_length();
-  if (declared < 0) co_return S3Error::MissingContentLength();
-  if (static_cast<uint64_t>(declared) > kMaxPutSize)
+  const bool chunked = ctx.exchange().chunked();
+  if (!chunked && (declared < 0 || !ctx.exchange().content_length()))
+    co_return S3Error::MissingContentLength();
+  if (declared > static_cast<int64_t>(kMaxPutSize))
     co_return S3Error::EntityTooLarge(static_cast<uint64_t>(declared), kMaxPutSize);
+  const uint64_t limit = declared < 0 ? kMaxPutSize : static_cast<uint64_t>(declared);
 
   ObjectInfo object;
   object.key = ctx.key;
@@ -144,12 +152,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&checks_or)) co_return *err;
   BodyChecks& checks = std::get<BodyChecks>(checks_or);
 
-  std::unique_ptr<storage::BlobWriter> writer;
-  if (declared > 0) {
-    auto w = ctx.catalog.NewBody();
-    if (!w.ok()) co_return FromStatus(w.status());
-    writer = *std::move(w);
-  }
+  std::unique_ptr<storage::BlobWriter> writer;  // made with the first byte
   std::string piece;
   uint64_t received = 0;
   while (true) {
@@ -158,11 +161,20 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
     if (r.kind != gateway::BodyRead::Kind::kData)
       co_return FromBodyError(r, ctx.request.signing.access_key_id);
     received += piece.size();
-    if (received > static_cast<uint64_t>(declared)) co_return S3Error::IncompleteBody();
+    if (received > limit) {
+      if (declared < 0) co_return S3Error::EntityTooLarge(received, kMaxPutSize);
+      co_return S3Error::IncompleteBody();
+    }
     checks.Update(piece);
+    if (!writer) {
+      auto w = ctx.catalog.NewBody();
+      if (!w.ok()) co_return FromStatus(w.status());
+      writer = *std::move(w);
+    }
     if (auto s = writer->Append(piece); !s.ok()) co_return FromStatus(s);
   }
-  if (received != static_cast<uint64_t>(declared)) co_return S3Error::IncompleteBody();
+  if (declared >= 0 && received != static_cast<uint64_t>(declared))
+    co_return S3Error::IncompleteBody();
   auto etag = checks.Finish();
   if (auto* err = std::get_if<S3Error>(&etag)) co_return *err;
   object.etag = std::get<std::string>(etag);
@@ -290,30 +302,41 @@ http::Task<OpResult> DeleteObjects(S3Context& ctx) {
   auto objects = doc->Children("Object");
   if (objects.empty() || objects.size() > 1000) co_return S3Error::MalformedXML();
   bool quiet = absl::AsciiStrToLower(doc->ChildText("Quiet").value_or("false")) == "true";
-  std::vector<std::string> keys;
+  struct Target {
+    std::string key;
+    std::optional<std::string> version;
+  };
+  std::vector<Target> targets;
   for (const XmlNode* obj : objects) {
     auto key = obj->ChildText("Key");
     if (!key) co_return S3Error::MalformedXML();
-    keys.push_back(*key);
+    targets.push_back({*key, obj->ChildText("VersionId")});
   }
 
   XmlWriter w;
   w.Open("DeleteResult", true);
-  for (const auto& key : keys) {
+  for (const auto& [key, version] : targets) {
     std::optional<S3Error> e;
     if (key.size() > kMaxKeyBytes) {
       e = S3Error::KeyTooLong();
+    } else if (version && *version != "null") {
+      // Versioning cannot be enabled yet: "null" is the only version there is.
+      e = S3Error::NoSuchVersion(*version);
     } else {
       auto deleted = co_await http::RunBlocking(
           [&ctx, &key] { return ctx.catalog.DeleteObject(ctx.bucket, key); });
       if (!deleted.ok()) e = FromStatus(deleted.status());
     }
     if (!e) {
-      if (!quiet) w.Open("Deleted").Element("Key", key).Close("Deleted");
+      if (quiet) continue;
+      w.Open("Deleted").Element("Key", key);
+      if (version) w.Element("VersionId", *version);
+      w.Close("Deleted");
       continue;
     }
-    w.Open("Error").Element("Key", key).Element("Code", e->code).Element("Message", e->message);
-    w.Close("Error");
+    w.Open("Error").Element("Key", key);
+    if (version) w.Element("VersionId", *version);
+    w.Element("Code", e->code).Element("Message", e->message).Close("Error");
   }
   w.Close("DeleteResult");
   co_await ctx.ReplyXml(w.Finish());

@@ -21,5 +21,7 @@ http::Task<OpResult> DeleteObject(S3Context& ctx);
 http::Task<OpResult> DeleteObjects(S3Context& ctx);
 
 http::Task<OpResult> ListObjects(S3Context& ctx);  // v1 and v2 (list-type=2)
+http::Task<OpResult> ListObjectVersions(S3Context& ctx);
+http::Task<OpResult> GetBucketVersioning(S3Context& ctx);
 
 }  // namespace coffer::s3

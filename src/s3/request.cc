@@ -6,15 +6,9 @@ namespace coffer::s3 {
 
 std::optional<Query> ParseQuery(std::string_view raw) {
   Query q;
-  while (!raw.empty()) {
-    size_t amp = raw.find('&');
-    std::string_view part = raw.substr(0, amp);
-    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    auto name = UriDecode(part.substr(0, eq), true);
-    auto value = eq == std::string_view::npos ? std::optional<std::string>("")
-                                              : UriDecode(part.substr(eq + 1), true);
+  for (const auto& [raw_name, raw_value] : SplitQuery(raw)) {
+    auto name = UriDecode(raw_name, true);
+    auto value = UriDecode(raw_value, true);
     if (!name || !value) return std::nullopt;
     q.emplace(*std::move(name), *std::move(value));
   }

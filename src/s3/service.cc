@@ -73,12 +73,21 @@ std::optional<Address> S3Service::ResolveAddressFor(const http::RequestHeader& h
 http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
   const Verb verb = ctx.header().method();
   if (!ctx.request.principal) {
-    // Anonymous access needs ACLs or bucket policies, which come with later issues.
+    // Anonymous access needs ACLs or bucket policies, which come with later issues;
+    // until then anonymous callers learn only whether a bucket exists, as on AWS.
+    if (!ctx.bucket.empty() && IsAddressableBucketName(ctx.bucket)) {
+      auto bucket = ctx.catalog.GetBucket(ctx.bucket);
+      if (bucket.ok() && !bucket->has_value()) co_return S3Error::NoSuchBucket(ctx.bucket);
+    }
     co_return S3Error::AccessDenied();
   }
   if (ctx.bucket.empty()) {
     if (verb == Verb::get) co_return co_await ListBuckets(ctx);
     co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "SERVICE");
+  }
+  if (ctx.key.empty() && verb == Verb::get) {
+    if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
+    if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
   }
   if (auto sub = UnsupportedSubresource(ctx)) {
     co_return NotYet("the '" + *sub + "' sub-resource");
