@@ -70,6 +70,33 @@ class LifecycleTests(unittest.TestCase):
             server.cleanup()
 
 
+class OwnCertificateTests(unittest.TestCase):
+    def test_tls_cert_and_key_flags(self):
+        server = Server(tls=True)
+        try:
+            cert = os.path.join(server.tmp, "own.pem")
+            key = os.path.join(server.tmp, "own.key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True, timeout=60)
+            server.extra_args = ["--tls-cert", cert, "--tls-key", key]
+            server.start()
+            import boto3
+            from botocore.config import Config
+            s3 = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=ROOT_KEY,
+                              aws_secret_access_key=ROOT_SECRET, region_name="us-east-1",
+                              verify=cert, config=Config(retries={"max_attempts": 1}))
+            s3.create_bucket(Bucket="own-cert")
+            self.assertEqual([b["Name"] for b in s3.list_buckets()["Buckets"]], ["own-cert"])
+            # No CA of Coffer's own was needed.
+            self.assertFalse(os.path.exists(os.path.join(server.data, "tls", "ca.pem")))
+            self.assertEqual(server.stop(), 0)
+        finally:
+            server.cleanup()
+
+
 class AccountsTests(unittest.TestCase):
     def test_accounts_users_and_isolation(self):
         server = Server()
