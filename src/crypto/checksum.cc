@@ -35,7 +35,64 @@ std::string BigEndian(uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
   return out;
 }
+// zlib's crc32_combine method, for any reflected CRC of `width` bits whose initial
+// value and final xor are all ones: advance crc(A) over len(B) zero bytes with
+// repeated squaring of the one-zero-bit operator, then xor crc(B).
+uint64_t GfTimes(const uint64_t* mat, uint64_t vec) {
+  uint64_t sum = 0;
+  for (int i = 0; vec; ++i, vec >>= 1)
+    if (vec & 1) sum ^= mat[i];
+  return sum;
+}
+
+void GfSquare(uint64_t* square, const uint64_t* mat, int width) {
+  for (int n = 0; n < width; ++n) square[n] = GfTimes(mat, mat[n]);
+}
+
+uint64_t CombineReflected(uint64_t crc1, uint64_t crc2, uint64_t len2, uint64_t poly, int width) {
+  if (len2 == 0) return crc1;
+  uint64_t even[64], odd[64];
+  odd[0] = poly;
+  uint64_t row = 1;
+  for (int n = 1; n < width; ++n, row <<= 1) odd[n] = row;
+  GfSquare(even, odd, width);  // two zero bits
+  GfSquare(odd, even, width);  // four zero bits
+  do {
+    GfSquare(even, odd, width);  // first pass: one zero byte
+    if (len2 & 1) crc1 = GfTimes(even, crc1);
+    len2 >>= 1;
+    if (len2 == 0) break;
+    GfSquare(odd, even, width);
+    if (len2 & 1) crc1 = GfTimes(odd, crc1);
+    len2 >>= 1;
+  } while (len2 != 0);
+  return crc1 ^ crc2;
+}
+
+uint64_t FromBigEndian(std::string_view b) {
+  uint64_t v = 0;
+  for (unsigned char c : b) v = (v << 8) | c;
+  return v;
+}
+
 }  // namespace
+
+std::optional<std::string> CombineCrc(ChecksumAlgorithm a, std::string_view first,
+                                      std::string_view second, uint64_t second_length) {
+  uint64_t poly;
+  int width;
+  switch (a) {
+    case ChecksumAlgorithm::kCrc32: poly = 0xEDB88320u; width = 32; break;
+    case ChecksumAlgorithm::kCrc32c: poly = 0x82F63B78u; width = 32; break;
+    case ChecksumAlgorithm::kCrc64Nvme: poly = 0x9A6C9329AC4BC9B5ull; width = 64; break;
+    default: return std::nullopt;
+  }
+  size_t bytes = static_cast<size_t>(width / 8);
+  if (first.size() != bytes || second.size() != bytes) return std::nullopt;
+  uint64_t crc = CombineReflected(FromBigEndian(first), FromBigEndian(second), second_length,
+                                  poly, width);
+  return BigEndian(crc, static_cast<int>(bytes));
+}
 
 std::optional<ChecksumAlgorithm> ParseChecksumAlgorithm(std::string_view name) {
   std::string n = absl::AsciiStrToUpper(std::string(name));

@@ -22,6 +22,12 @@ std::string_view ChecksumName(ChecksumAlgorithm a);  // "CRC32", "CRC64NVME", ..
 // The header that carries it: "x-amz-checksum-crc32", ...
 std::string ChecksumHeader(ChecksumAlgorithm a);
 
+// The CRC of A||B from crc(A), crc(B) and len(B), for the CRC algorithms (raw
+// big-endian values as Final() returns them): how S3 builds a multipart object's
+// full-object CRC from its parts. nullopt for SHA algorithms or malformed input.
+std::optional<std::string> CombineCrc(ChecksumAlgorithm a, std::string_view first,
+                                      std::string_view second, uint64_t second_length);
+
 class Checksum {
  public:
   explicit Checksum(ChecksumAlgorithm a);

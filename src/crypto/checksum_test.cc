@@ -35,6 +35,21 @@ TEST(Checksum, S3HeaderForm) {
   EXPECT_EQ(Base64(c.Final()), "ShexVg==");
 }
 
+TEST(Checksum, CombineMatchesWholeData) {
+  std::string a = "The quick brown fox ", b = "jumps over the lazy dog, twice over.";
+  for (auto alg : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
+                   ChecksumAlgorithm::kCrc64Nvme}) {
+    Checksum ca(alg), cb(alg), whole(alg);
+    ca.Update(a);
+    cb.Update(b);
+    whole.Update(a + b);
+    auto combined = CombineCrc(alg, ca.Final(), cb.Final(), b.size());
+    ASSERT_TRUE(combined);
+    EXPECT_EQ(HexLower(*combined), HexLower(whole.Final())) << ChecksumName(alg);
+  }
+  EXPECT_FALSE(CombineCrc(ChecksumAlgorithm::kSha256, "", "", 0));
+}
+
 TEST(Checksum, Names) {
   EXPECT_EQ(*ParseChecksumAlgorithm("crc64nvme"), ChecksumAlgorithm::kCrc64Nvme);
   EXPECT_FALSE(ParseChecksumAlgorithm("md5"));

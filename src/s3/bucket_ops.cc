@@ -136,4 +136,39 @@ http::Task<OpResult> GetBucketLocation(S3Context& ctx) {
   co_return std::nullopt;
 }
 
+http::Task<OpResult> GetBucketVersioning(S3Context& ctx) {
+  auto bucket = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
+  XmlWriter w;
+  w.Open("VersioningConfiguration", true);
+  switch (std::get<BucketInfo>(bucket).versioning) {
+    case Versioning::kEnabled: w.Element("Status", "Enabled"); break;
+    case Versioning::kSuspended: w.Element("Status", "Suspended"); break;
+    case Versioning::kUnversioned: break;  // never versioned: an empty configuration
+  }
+  w.Close("VersioningConfiguration");
+  co_await ctx.ReplyXml(w.Finish());
+  co_return std::nullopt;
+}
+
+http::Task<OpResult> PutBucketVersioning(S3Context& ctx) {
+  auto bucket = co_await LoadBucket(ctx);
+  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
+  auto body = co_await ctx.ReadSmallBody(64 * 1024);
+  if (auto* err = std::get_if<S3Error>(&body)) co_return *err;
+  auto doc = ParseXml(std::get<std::string>(body));
+  if (!doc || doc->name != "VersioningConfiguration") co_return S3Error::MalformedXML();
+  auto status = doc->ChildText("Status");
+  if (auto mfa = doc->ChildText("MfaDelete"); mfa && *mfa == "Enabled")
+    co_return S3Error::InvalidRequest("MFA delete is not supported by this server.");
+  Versioning v;
+  if (status == "Enabled") v = Versioning::kEnabled;
+  else if (status == "Suspended") v = Versioning::kSuspended;
+  else co_return S3Error::MalformedXML();
+  auto s = ctx.catalog.SetVersioning(ctx.bucket, v);
+  if (!s.ok()) co_return FromStatus(s);
+  co_await ctx.ReplyEmpty(200);
+  co_return std::nullopt;
+}
+
 }  // namespace coffer::s3

@@ -1,19 +1,31 @@
-// Catalog: S3 buckets and objects on top of the MetaStore and BlobStore.
+// Catalog: S3 buckets, object versions and multipart uploads on top of the MetaStore
+// and BlobStore. It knows S3's data model, not its HTTP API.
 //
-// Write protocol for an object body (see storage/blob_store.h):
-//   NewBody() -> append bytes -> CommitObject(): fsync the body, then one synced
-//   metadata batch {object record, blob reference, garbage mark for the replaced
-//   body}, then publish the body and delete the replaced one.
-// A crash at any point leaves either the old object or the new one, never a mix, and
-// Open() finishes or undoes whatever was in flight (staged bodies without a reference
-// are deleted; bodies marked as garbage are removed).
-// Concurrent commits to one key are serialised; the last one wins. Thread-safe.
+// Every object write creates a version: "null" in unversioned and suspended buckets
+// (replacing the previous null version), a fresh id when versioning is enabled. The
+// current version of each key is kept beside its history so that GET and listing are
+// one lookup or one scan.
+//
+// Write protocol for bodies (see storage/blob_store.h): bytes go to staged blobs, the
+// blob is made durable, then one synced metadata batch commits {records, blob
+// references, garbage marks for replaced bodies}, then blobs are published and garbage
+// is removed. A crash at any point leaves the old state or the new one, never a mix;
+// Open() finishes or undoes whatever was in flight.
+//
+// Readers pin the blobs of the version they read, so a concurrent overwrite or delete
+// never pulls bytes from under a GET; the replaced blobs are removed when the last
+// reader lets go. Writes to one key are serialised; the last commit wins.
+// Thread-safe.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <utility>
@@ -26,26 +38,70 @@
 
 namespace coffer::s3 {
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+enum class Versioning : uint8_t { kUnversioned = 0, kEnabled = 1, kSuspended = 2 };
+
 struct BucketInfo {
   std::string name;
   std::string owner_account;
   std::string region;
   absl::Time created;
+  Versioning versioning = Versioning::kUnversioned;
 };
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+// One stored piece of an object's body: a whole single-part upload, or one part of a
+// multipart upload.
+struct PartRef {
+  uint32_t number = 0;  // 0 for a single-part object
+  uint64_t size = 0;
+  std::string blob_id;  // empty for an empty part
+  std::string etag;     // hex MD5 of the part (multipart only)
+  std::string checksum;  // base64 checksum of the part in the object's algorithm, if any
+};
 
 struct ObjectInfo {
   std::string key;
+  std::string version_id = "null";
+  bool delete_marker = false;
   uint64_t size = 0;
-  std::string etag;  // without quotes
+  std::string etag;  // without quotes; "md5-N" for multipart objects
   absl::Time last_modified;
   std::string owner_account;
   std::string storage_class = "STANDARD";
   std::string content_type;
   HeaderList content_headers;  // cache-control, content-disposition, ... (lower-case names)
   HeaderList user_metadata;    // x-amz-meta-* (lower-case names, values as sent)
-  std::string blob_id;         // empty for a 0-byte object
+  HeaderList tags;             // object tagging, in the order given
+  std::string checksum_algorithm;  // "CRC32", ... or empty
+  std::string checksum_type;       // "FULL_OBJECT" or "COMPOSITE"
+  std::string checksum;            // base64 (COMPOSITE: "value-N")
+  std::string acl;                 // the object's ACL document (s3/acl.h), empty: private
+  std::vector<PartRef> parts;
+  uint64_t sequence = 0;  // orders versions of a key; internal
+  bool is_multipart() const { return !parts.empty() && parts.front().number > 0; }
+};
+
+struct UploadInfo {
+  std::string key;
+  std::string upload_id;
+  absl::Time initiated;
+  std::string owner_account;
+  std::string initiator_arn;
+  ObjectInfo object;  // the metadata the completed object will carry (no parts)
+  // A completed upload is remembered so that a retried CompleteMultipartUpload (whose
+  // answer was lost) succeeds again instead of failing with NoSuchUpload.
+  bool completed = false;
+  std::string completed_version;
+};
+
+struct UploadedPart {
+  uint32_t number = 0;
+  uint64_t size = 0;
+  std::string etag;  // hex MD5
+  absl::Time last_modified;
+  std::string blob_id;
+  std::string checksum;  // base64, in the upload's algorithm
 };
 
 struct ListQuery {
@@ -62,41 +118,169 @@ struct ListResult {
   std::string last;  // the last key or common prefix returned (the next marker)
 };
 
+struct VersionListQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;  // with key_marker: continue after this version
+  int max_keys = 1000;
+};
+
+struct VersionListResult {
+  std::vector<std::pair<ObjectInfo, bool>> versions;  // (version, is_latest), delete markers too
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker, next_version_id_marker;
+};
+
+struct UploadListQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  int max_uploads = 1000;
+};
+
+struct UploadListResult {
+  std::vector<UploadInfo> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker, next_upload_id_marker;
+};
+
+// Conditions on a write, checked atomically with it (If-Match / If-None-Match).
+struct WriteConditions {
+  std::optional<std::string> if_match;       // an ETag (unquoted) or "*"
+  std::optional<std::string> if_none_match;  // only "*" is meaningful for writes
+};
+
+// Reads an object version's body across its parts. Holds pins on its blobs.
+class ObjectReader {
+ public:
+  ~ObjectReader();
+  uint64_t size() const { return size_; }
+  // Reads up to `n` bytes at `offset` (never across a part boundary); 0 at the end.
+  absl::StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t n);
+
+ private:
+  friend class Catalog;
+  class Catalog* catalog_ = nullptr;
+  std::vector<PartRef> parts_;
+  std::vector<uint64_t> starts_;  // offset of each part
+  uint64_t size_ = 0;
+  size_t open_index_ = SIZE_MAX;
+  std::unique_ptr<storage::BlobReader> open_;
+};
+
 class Catalog {
  public:
   // Opens the catalog and recovers from an interrupted run.
   static absl::StatusOr<std::unique_ptr<Catalog>> Open(storage::MetaStore* meta,
                                                        storage::BlobStore* blobs);
 
+  // --- Buckets ---
   // AlreadyExists if the name is taken (the existing bucket is returned through
   // `existing` when given).
   absl::Status CreateBucket(const BucketInfo& bucket, BucketInfo* existing = nullptr);
   absl::StatusOr<std::optional<BucketInfo>> GetBucket(const std::string& name);
-  // NotFound, or FailedPrecondition when the bucket still holds objects.
+  // NotFound, or FailedPrecondition when the bucket still holds versions or uploads.
   absl::Status DeleteBucket(const std::string& name);
   absl::StatusOr<std::vector<BucketInfo>> ListBuckets(const std::string& owner_account);
+  absl::Status SetVersioning(const std::string& bucket, Versioning v);
+  // Bucket configuration documents (cors, tagging, acl, ...); nullopt when unset.
+  absl::StatusOr<std::optional<std::string>> GetBucketConfig(const std::string& bucket,
+                                                             const std::string& name);
+  absl::Status PutBucketConfig(const std::string& bucket, const std::string& name,
+                               const std::optional<std::string>& value);
 
+  // --- Objects ---
   absl::StatusOr<std::unique_ptr<storage::BlobWriter>> NewBody();
-  // `body` may be null for a 0-byte object. NotFound if the bucket vanished meanwhile.
-  absl::Status CommitObject(const std::string& bucket, ObjectInfo object,
-                            std::unique_ptr<storage::BlobWriter> body);
-  absl::StatusOr<std::optional<ObjectInfo>> GetObject(const std::string& bucket,
-                                                      const std::string& key);
+  // Commits a new version whose body is `body` (null for an empty object): assigns its
+  // version id (returned in the result) by the bucket's versioning state.
+  // NotFound if the bucket vanished; FailedPrecondition if `conditions` fail.
+  absl::StatusOr<ObjectInfo> PutObject(const std::string& bucket, ObjectInfo object,
+                                       std::unique_ptr<storage::BlobWriter> body,
+                                       const WriteConditions& conditions = {});
+  // The current version (which may be a delete marker), or a given version.
+  // nullopt when there is no such key or version.
+  absl::StatusOr<std::optional<ObjectInfo>> GetObject(
+      const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id = std::nullopt);
   struct OpenedObject {
     ObjectInfo info;
-    std::unique_ptr<storage::BlobReader> body;  // null for a 0-byte object
+    std::unique_ptr<ObjectReader> body;
   };
-  // NotFound when the key does not exist.
-  absl::StatusOr<OpenedObject> OpenObject(const std::string& bucket, const std::string& key);
-  // Returns whether something was deleted.
-  absl::StatusOr<bool> DeleteObject(const std::string& bucket, const std::string& key);
+  // NotFound when the key, or the given version, does not exist. A delete marker is
+  // returned as such (info.delete_marker) without a body.
+  absl::StatusOr<OpenedObject> OpenObject(
+      const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id = std::nullopt);
+
+  struct DeleteResult {
+    bool existed = false;           // something was removed or a marker was added
+    std::string version_id;         // the version removed, or the marker created
+    bool delete_marker = false;     // the removed version / the created version is a marker
+  };
+  // Without a version: removes the null version (unversioned), or adds a delete marker
+  // (enabled: new id; suspended: replacing the null version). With a version: removes
+  // exactly that version, which may be a delete marker.
+  absl::StatusOr<DeleteResult> DeleteObject(const std::string& bucket, const std::string& key,
+                                            const std::optional<std::string>& version_id =
+                                                std::nullopt);
+  // Changes a version's metadata in place (tags, ACL): `change` edits the record under
+  // the key lock. The current version when `version_id` is nullopt. NotFound if absent.
+  absl::StatusOr<ObjectInfo> UpdateObject(
+      const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id,
+      const std::function<void(ObjectInfo&)>& change);
+
   absl::StatusOr<ListResult> List(const std::string& bucket, const ListQuery& query);
+  absl::StatusOr<VersionListResult> ListVersions(const std::string& bucket,
+                                                 const VersionListQuery& query);
+
+  // --- Multipart uploads ---
+  absl::StatusOr<UploadInfo> CreateUpload(const std::string& bucket, UploadInfo upload);
+  // NotFound when there is no such upload (in this bucket, for this key). A completed
+  // upload is returned with `completed` set; parts cannot be added to it.
+  absl::StatusOr<UploadInfo> GetUpload(const std::string& bucket, const std::string& key,
+                                       const std::string& upload_id);
+  absl::Status PutPart(const std::string& bucket, const std::string& key,
+                       const std::string& upload_id, UploadedPart part,
+                       std::unique_ptr<storage::BlobWriter> body);
+  absl::StatusOr<std::vector<UploadedPart>> ListParts(const std::string& upload_id,
+                                                      uint32_t after_part, int max_parts,
+                                                      bool* truncated);
+  // Completes with the chosen parts (already validated by the caller, in order).
+  absl::StatusOr<ObjectInfo> CompleteUpload(const std::string& bucket, const UploadInfo& upload,
+                                            std::vector<PartRef> parts, std::string etag,
+                                            std::string checksum,
+                                            const WriteConditions& conditions = {});
+  absl::Status AbortUpload(const std::string& bucket, const std::string& key,
+                           const std::string& upload_id);
+  absl::StatusOr<UploadListResult> ListUploads(const std::string& bucket,
+                                               const UploadListQuery& query);
 
  private:
+  friend class ObjectReader;
   Catalog(storage::MetaStore* meta, storage::BlobStore* blobs) : meta_(meta), blobs_(blobs) {}
   absl::Status Recover();
   std::mutex& KeyLock(const std::string& bucket, const std::string& key);
-  void CollectGarbage(const std::string& blob_id);
+  uint64_t NextSequence();
+  // Adds `object` as the newest version under the key lock, filling the batch with the
+  // records and the garbage the write creates. Returns the blobs to delete afterwards.
+  absl::StatusOr<std::vector<std::string>> StageVersion(const std::string& bucket,
+                                                        const BucketInfo& info,
+                                                        ObjectInfo& object,
+                                                        storage::WriteBatch& batch);
+  absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> FindVersion(
+      const std::string& bucket, const std::string& key, const std::string& version_id);
+  absl::StatusOr<std::optional<ObjectInfo>> LatestVersion(const std::string& bucket,
+                                                          const std::string& key);
+  void Garbage(storage::WriteBatch& batch, const std::vector<PartRef>& parts,
+               std::vector<std::string>& out);
+  void CollectGarbage(const std::vector<std::string>& blob_ids);
+  void Pin(const std::vector<PartRef>& parts);
+  void Unpin(const std::vector<PartRef>& parts);
 
   storage::MetaStore* meta_;
   storage::BlobStore* blobs_;
@@ -104,6 +288,10 @@ class Catalog {
   // so an object can never be committed into a bucket being deleted.
   std::shared_mutex buckets_mu_;
   std::array<std::mutex, 256> key_locks_;
+  std::atomic<uint64_t> last_sequence_{0};
+  std::mutex pins_mu_;
+  std::map<std::string, int> pins_;          // blob id -> readers
+  std::set<std::string> deferred_garbage_;   // pinned blobs to delete once released
 };
 
 }  // namespace coffer::s3

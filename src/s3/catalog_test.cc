@@ -35,21 +35,33 @@ class CatalogTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     catalog_ = *std::move(c);
   }
-  void Put(const std::string& key, const std::string& body) {
+  std::unique_ptr<storage::BlobWriter> Body(const std::string& data) {
     auto w = catalog_->NewBody();
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->Append(body).ok());
+    EXPECT_TRUE(w.ok());
+    EXPECT_TRUE((*w)->Append(data).ok());
+    return *std::move(w);
+  }
+  std::string Put(const std::string& key, const std::string& body) {
     ObjectInfo o;
     o.key = key;
     o.size = body.size();
-    ASSERT_TRUE(catalog_->CommitObject("b", o, *std::move(w)).ok());
+    auto stored = catalog_->PutObject("b", o, Body(body));
+    EXPECT_TRUE(stored.ok()) << stored.status();
+    return stored.ok() ? stored->version_id : "";
   }
-  std::string Read(const std::string& key) {
-    auto o = catalog_->OpenObject("b", key);
-    EXPECT_TRUE(o.ok());
+  std::string Read(const std::string& key, std::optional<std::string> version = std::nullopt) {
+    auto o = catalog_->OpenObject("b", key, version);
+    EXPECT_TRUE(o.ok()) << o.status();
     if (!o.ok() || !o->body) return "";
-    std::string out(o->info.size, '\0');
-    EXPECT_EQ(*o->body->ReadAt(0, out.data(), out.size()), out.size());
+    std::string out;
+    char buf[7];  // small reads cross part boundaries
+    for (uint64_t off = 0; off < o->body->size();) {
+      auto n = o->body->ReadAt(off, buf, sizeof(buf));
+      EXPECT_TRUE(n.ok());
+      if (!n.ok() || *n == 0) break;
+      out.append(buf, *n);
+      off += *n;
+    }
     return out;
   }
   std::vector<std::string> Keys(const ListResult& r) {
@@ -69,8 +81,8 @@ TEST_F(CatalogTest, OverwriteKeepsOneBody) {
   Put("k", "second body");
   EXPECT_EQ(Read("k"), "second body");
   EXPECT_EQ(*blobs_->CountLive(), 1u);
-  EXPECT_TRUE(*catalog_->DeleteObject("b", "k"));
-  EXPECT_FALSE(*catalog_->DeleteObject("b", "k"));
+  EXPECT_TRUE(catalog_->DeleteObject("b", "k")->existed);
+  EXPECT_FALSE(catalog_->DeleteObject("b", "k")->existed);
   EXPECT_EQ(*blobs_->CountLive(), 0u);
   EXPECT_EQ(catalog_->OpenObject("b", "k").status().code(), absl::StatusCode::kNotFound);
 }
@@ -83,12 +95,12 @@ TEST_F(CatalogTest, BucketRules) {
   EXPECT_EQ(existing.owner_account, "111111111111");
   Put("x", "1");
   EXPECT_EQ(catalog_->DeleteBucket("b").code(), absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(*catalog_->DeleteObject("b", "x"));
+  ASSERT_TRUE(catalog_->DeleteObject("b", "x")->existed);
   EXPECT_TRUE(catalog_->DeleteBucket("b").ok());
   EXPECT_EQ(catalog_->DeleteBucket("b").code(), absl::StatusCode::kNotFound);
   ObjectInfo o;
   o.key = "late";
-  EXPECT_EQ(catalog_->CommitObject("b", o, nullptr).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->PutObject("b", o, nullptr).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(CatalogTest, ListingWithDelimiterAndPages) {
@@ -144,6 +156,164 @@ TEST_F(CatalogTest, RecoveryPublishesCommittedAndDropsOrphans) {
   EXPECT_TRUE(blobs_->ListStaged()->empty());
   EXPECT_EQ(*blobs_->CountLive(), 1u);
   EXPECT_EQ(Read("kept"), "data");
+}
+
+TEST_F(CatalogTest, VersioningKeepsHistoryAndDeleteMarkers) {
+  std::string null_v = Put("k", "unversioned");
+  EXPECT_EQ(null_v, "null");
+  ASSERT_TRUE(catalog_->SetVersioning("b", Versioning::kEnabled).ok());
+  std::string v1 = Put("k", "one");
+  std::string v2 = Put("k", "two");
+  EXPECT_EQ(v1.size(), 32u);
+  EXPECT_NE(v1, v2);
+  EXPECT_EQ(Read("k"), "two");
+  EXPECT_EQ(Read("k", v1), "one");
+  EXPECT_EQ(Read("k", "null"), "unversioned");
+
+  auto del = catalog_->DeleteObject("b", "k");
+  ASSERT_TRUE(del.ok());
+  EXPECT_TRUE(del->delete_marker);
+  auto current = catalog_->GetObject("b", "k");
+  ASSERT_TRUE(current.ok() && current->has_value());
+  EXPECT_TRUE((*current)->delete_marker);
+  EXPECT_TRUE(catalog_->List("b", ListQuery{})->objects.empty());
+
+  VersionListQuery q;
+  auto versions = catalog_->ListVersions("b", q);
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->versions.size(), 4u);
+  EXPECT_TRUE(versions->versions[0].first.delete_marker);
+  EXPECT_TRUE(versions->versions[0].second);  // latest
+  EXPECT_EQ(versions->versions[1].first.version_id, v2);
+  EXPECT_FALSE(versions->versions[1].second);
+  EXPECT_EQ(versions->versions[3].first.version_id, "null");
+
+  // Removing the marker brings v2 back; removing v2 makes v1 current.
+  ASSERT_TRUE(catalog_->DeleteObject("b", "k", del->version_id)->existed);
+  EXPECT_EQ(Read("k"), "two");
+  ASSERT_TRUE(catalog_->DeleteObject("b", "k", v2)->existed);
+  EXPECT_EQ(Read("k"), "one");
+
+  // Paging through versions with markers.
+  q.max_keys = 1;
+  versions = catalog_->ListVersions("b", q);
+  EXPECT_TRUE(versions->truncated);
+  q.key_marker = versions->next_key_marker;
+  q.version_id_marker = versions->next_version_id_marker;
+  versions = catalog_->ListVersions("b", q);
+  ASSERT_EQ(versions->versions.size(), 1u);
+  EXPECT_EQ(versions->versions[0].first.version_id, "null");
+  EXPECT_FALSE(versions->versions[0].second);
+
+  // Suspended: writes replace the null version only.
+  ASSERT_TRUE(catalog_->SetVersioning("b", Versioning::kSuspended).ok());
+  EXPECT_EQ(Put("k", "suspended"), "null");
+  EXPECT_EQ(Read("k", v1), "one");
+  EXPECT_EQ(Read("k", "null"), "suspended");
+  EXPECT_EQ(catalog_->DeleteBucket("b").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CatalogTest, ConditionalWrites) {
+  WriteConditions none;
+  none.if_none_match = "*";
+  ObjectInfo o;
+  o.key = "c";
+  o.etag = "e1";
+  ASSERT_TRUE(catalog_->PutObject("b", o, Body("1"), none).ok());
+  EXPECT_EQ(catalog_->PutObject("b", o, Body("2"), none).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  WriteConditions match;
+  match.if_match = "other";
+  EXPECT_EQ(catalog_->PutObject("b", o, Body("3"), match).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  match.if_match = "e1";
+  EXPECT_TRUE(catalog_->PutObject("b", o, Body("4"), match).ok());
+  o.key = "missing";
+  EXPECT_EQ(catalog_->PutObject("b", o, Body("5"), match).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Read("c"), "4");
+  EXPECT_TRUE(blobs_->ListStaged()->empty());
+}
+
+TEST_F(CatalogTest, MultipartUploadLifecycle) {
+  UploadInfo u;
+  u.key = "mp";
+  auto created = catalog_->CreateUpload("b", u);
+  ASSERT_TRUE(created.ok());
+  for (uint32_t n : {1u, 2u, 3u}) {
+    UploadedPart p;
+    p.number = n;
+    p.size = 10;
+    p.etag = "e" + std::to_string(n);
+    ASSERT_TRUE(catalog_->PutPart("b", "mp", created->upload_id, p,
+                                  Body(std::string(10, static_cast<char>('0' + n))))
+                    .ok());
+  }
+  // Re-uploading part 2 replaces it.
+  UploadedPart again;
+  again.number = 2;
+  again.size = 10;
+  again.etag = "e2b";
+  ASSERT_TRUE(catalog_->PutPart("b", "mp", created->upload_id, again, Body("BBBBBBBBBB")).ok());
+  bool truncated = false;
+  auto parts = catalog_->ListParts(created->upload_id, 0, 2, &truncated);
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_TRUE(truncated);
+  EXPECT_EQ((*parts)[1].etag, "e2b");
+  auto uploads = catalog_->ListUploads("b", UploadListQuery{});
+  ASSERT_EQ(uploads->uploads.size(), 1u);
+
+  // Complete with parts 1 and 2 only: part 3 becomes garbage.
+  auto all = catalog_->ListParts(created->upload_id, 0, -1, nullptr);
+  std::vector<PartRef> chosen;
+  for (const auto& p : *all)
+    if (p.number != 3) chosen.push_back(PartRef{p.number, p.size, p.blob_id, p.etag, ""});
+  auto object = catalog_->CompleteUpload("b", *created, chosen, "x-2", "");
+  ASSERT_TRUE(object.ok()) << object.status();
+  EXPECT_EQ(object->size, 20u);
+  EXPECT_EQ(Read("mp"), "1111111111BBBBBBBBBB");
+  EXPECT_EQ(*blobs_->CountLive(), 2u);
+  auto done = catalog_->GetUpload("b", "mp", created->upload_id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE(done->completed);
+  EXPECT_EQ(done->object.etag, "x-2");
+  EXPECT_EQ(catalog_->CompleteUpload("b", *created, chosen, "x-2", "").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->PutPart("b", "mp", created->upload_id, again, Body("late")).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(blobs_->ListStaged()->empty());
+  EXPECT_TRUE(catalog_->ListUploads("b", UploadListQuery{})->uploads.empty());
+
+  // Abort removes parts.
+  auto second = catalog_->CreateUpload("b", u);
+  UploadedPart p;
+  p.number = 1;
+  ASSERT_TRUE(catalog_->PutPart("b", "mp", second->upload_id, p, Body("zz")).ok());
+  EXPECT_TRUE(catalog_->AbortUpload("b", "mp", second->upload_id).ok());
+  EXPECT_EQ(*blobs_->CountLive(), 2u);
+  EXPECT_EQ(catalog_->AbortUpload("b", "mp", second->upload_id).code(),
+            absl::StatusCode::kNotFound);
+
+  // A bucket holding only an unfinished upload can be deleted; the parts go with it.
+  ASSERT_TRUE(catalog_->DeleteObject("b", "mp")->existed);
+  auto third = catalog_->CreateUpload("b", u);
+  ASSERT_TRUE(catalog_->PutPart("b", "mp", third->upload_id, p, Body("yy")).ok());
+  EXPECT_TRUE(catalog_->DeleteBucket("b").ok());
+  EXPECT_EQ(*blobs_->CountLive(), 0u);
+}
+
+TEST_F(CatalogTest, ReadersKeepReplacedBodiesUntilDone) {
+  Put("pinned", "old body");
+  auto reader = catalog_->OpenObject("b", "pinned");
+  ASSERT_TRUE(reader.ok());
+  Put("pinned", "new body!");  // replaces the blob the reader holds
+  std::string buf(8, '\0');
+  EXPECT_EQ(*reader->body->ReadAt(0, buf.data(), 8), 8u);
+  EXPECT_EQ(buf, "old body");
+  EXPECT_EQ(*blobs_->CountLive(), 2u);
+  reader->body.reset();
+  EXPECT_EQ(*blobs_->CountLive(), 1u);
+  EXPECT_EQ(Read("pinned"), "new body!");
 }
 
 TEST_F(CatalogTest, ConcurrentOverwritesNeverTear) {

@@ -91,13 +91,5 @@ ConditionResult EvaluateConditions(const ReadConditions& c, const std::string& e
   return {};
 }
 
-S3Error PreconditionFailed(const std::string& condition) {
-  S3Error e;
-  e.status = 412;
-  e.code = "PreconditionFailed";
-  e.message = "At least one of the pre-conditions you specified did not hold";
-  e.With("Condition", condition);
-  return e;
-}
 
 }  // namespace coffer::s3

@@ -45,6 +45,4 @@ ConditionResult EvaluateConditions(const ReadConditions& c, const std::string& e
 // separated list of them) matches `etag` (given without quotes).
 bool EtagMatches(std::string_view header, const std::string& etag);
 
-S3Error PreconditionFailed(const std::string& condition);
-
 }  // namespace coffer::s3

@@ -121,6 +121,32 @@ S3Error S3Error::NoSuchVersion(const std::string& version) {
   return Make(404, "NoSuchVersion", "The specified version does not exist.")
       .With("VersionId", version);
 }
+S3Error S3Error::NoSuchUpload(const std::string& upload_id) {
+  return Make(404, "NoSuchUpload",
+              "The specified upload does not exist. The upload ID may be invalid, or the upload "
+              "may have been aborted or completed.")
+      .With("UploadId", upload_id);
+}
+S3Error S3Error::InvalidPart(std::string message) {
+  return Make(400, "InvalidPart", std::move(message));
+}
+S3Error S3Error::InvalidPartOrder() {
+  return Make(400, "InvalidPartOrder",
+              "The list of parts was not in ascending order. Parts must be ordered by part "
+              "number.");
+}
+S3Error S3Error::EntityTooSmall() {
+  return Make(400, "EntityTooSmall",
+              "Your proposed upload is smaller than the minimum allowed object size.");
+}
+S3Error S3Error::PreconditionFailed(const std::string& condition) {
+  return Make(412, "PreconditionFailed",
+              "At least one of the pre-conditions you specified did not hold")
+      .With("Condition", condition);
+}
+S3Error S3Error::InvalidVersionId(const std::string& version) {
+  return InvalidArgument("Invalid version id specified", "versionId", version);
+}
 S3Error S3Error::NotImplemented(std::string message) {
   return Make(501, "NotImplemented", std::move(message));
 }

@@ -16,6 +16,8 @@ struct S3Error {
   std::string message;
   std::string resource;
   std::vector<std::pair<std::string, std::string>> extra;
+  // Response headers that go with the error (x-amz-delete-marker, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   S3Error& With(std::string name, std::string value) {
     extra.emplace_back(std::move(name), std::move(value));
@@ -49,6 +51,12 @@ struct S3Error {
   static S3Error NoSuchBucket(const std::string& bucket);
   static S3Error NoSuchKey(const std::string& key);
   static S3Error NoSuchVersion(const std::string& version);
+  static S3Error NoSuchUpload(const std::string& upload_id);
+  static S3Error InvalidPart(std::string message);
+  static S3Error InvalidPartOrder();
+  static S3Error EntityTooSmall();
+  static S3Error PreconditionFailed(const std::string& condition);
+  static S3Error InvalidVersionId(const std::string& version);
   static S3Error NotImplemented(std::string message = "A header you provided implies "
                                                       "functionality that is not implemented");
   static S3Error RequestTimeout();

@@ -51,8 +51,9 @@ void WriteObjectFields(XmlWriter& w, const ObjectInfo& o, bool owner) {
   w.Element("StorageClass", o.storage_class);
 }
 
-void WriteCommonPrefixes(XmlWriter& w, const ListResult& r, const ListParams& params) {
-  for (const auto& p : r.common_prefixes) {
+void WriteCommonPrefixes(XmlWriter& w, const std::vector<std::string>& prefixes,
+                         const ListParams& params) {
+  for (const auto& p : prefixes) {
     w.Open("CommonPrefixes").Element("Prefix", params.Encode(p)).Close("CommonPrefixes");
   }
 }
@@ -122,66 +123,61 @@ http::Task<OpResult> ListObjects(S3Context& ctx) {
     WriteObjectFields(w, o, fetch_owner);
     w.Close("Contents");
   }
-  WriteCommonPrefixes(w, *result, params);
+  WriteCommonPrefixes(w, result->common_prefixes, params);
   w.Close("ListBucketResult");
   co_await ctx.ReplyXml(w.Finish());
   co_return std::nullopt;
 }
 
-// Until versioning can be enabled, every object is its bucket's "null" version, which
-// is what AWS lists for a bucket that never had versioning.
 http::Task<OpResult> ListObjectVersions(S3Context& ctx) {
   auto bucket_or = co_await LoadBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   auto params_or = ParseListParams(ctx);
   if (auto* err = std::get_if<S3Error>(&params_or)) co_return *err;
   const ListParams& params = std::get<ListParams>(params_or);
-  ListQuery q = params.query;
-  const std::string key_marker = ctx.Param("key-marker").value_or("");
-  const std::string version_marker = ctx.Param("version-id-marker").value_or("");
-  if (!version_marker.empty() && key_marker.empty())
+  VersionListQuery q;
+  q.prefix = params.query.prefix;
+  q.delimiter = params.query.delimiter;
+  q.max_keys = params.query.max_keys;
+  q.key_marker = ctx.Param("key-marker").value_or("");
+  q.version_id_marker = ctx.Param("version-id-marker").value_or("");
+  if (!q.version_id_marker.empty() && q.key_marker.empty())
     co_return S3Error::InvalidArgument("A version-id marker cannot be specified without a key "
-                                       "marker.", "version-id-marker", version_marker);
-  // The null version is the only version of a key, so a version marker on a key means
-  // that key is done.
-  q.start_after = key_marker;
+                                       "marker.", "version-id-marker", q.version_id_marker);
 
-  auto result = ctx.catalog.List(ctx.bucket, q);
+  auto result = ctx.catalog.ListVersions(ctx.bucket, q);
   if (!result.ok()) co_return FromStatus(result.status());
 
   XmlWriter w;
   w.Open("ListVersionsResult", true);
   w.Element("Name", ctx.bucket);
   w.Element("Prefix", params.Encode(q.prefix));
-  w.Element("KeyMarker", params.Encode(key_marker));
-  w.Element("VersionIdMarker", version_marker);
+  w.Element("KeyMarker", params.Encode(q.key_marker));
+  w.Element("VersionIdMarker", q.version_id_marker);
   w.Element("MaxKeys", std::to_string(q.max_keys));
   if (!q.delimiter.empty()) w.Element("Delimiter", params.Encode(q.delimiter));
   if (params.url) w.Element("EncodingType", "url");
   w.Element("IsTruncated", result->truncated ? "true" : "false");
   if (result->truncated) {
-    w.Element("NextKeyMarker", params.Encode(result->last));
-    w.Element("NextVersionIdMarker", "null");
+    w.Element("NextKeyMarker", params.Encode(result->next_key_marker));
+    if (!result->next_version_id_marker.empty())
+      w.Element("NextVersionIdMarker", result->next_version_id_marker);
   }
-  for (const auto& o : result->objects) {
-    w.Open("Version").Element("Key", params.Encode(o.key));
-    w.Element("VersionId", "null").Element("IsLatest", "true");
-    WriteObjectFields(w, o, /*owner=*/true);
-    w.Close("Version");
+  for (const auto& [o, latest] : result->versions) {
+    const char* tag = o.delete_marker ? "DeleteMarker" : "Version";
+    w.Open(tag).Element("Key", params.Encode(o.key));
+    w.Element("VersionId", o.version_id).Element("IsLatest", latest ? "true" : "false");
+    if (o.delete_marker) {
+      w.Element("LastModified", FormatIso8601(o.last_modified));
+      w.Open("Owner").Element("ID", iam::CanonicalUserIdOf(o.owner_account));
+      w.Element("DisplayName", o.owner_account).Close("Owner");
+    } else {
+      WriteObjectFields(w, o, /*owner=*/true);
+    }
+    w.Close(tag);
   }
-  WriteCommonPrefixes(w, *result, params);
+  WriteCommonPrefixes(w, result->common_prefixes, params);
   w.Close("ListVersionsResult");
-  co_await ctx.ReplyXml(w.Finish());
-  co_return std::nullopt;
-}
-
-// Versioning cannot be enabled yet, so every bucket reports the empty configuration
-// AWS returns for a bucket that never had versioning.
-http::Task<OpResult> GetBucketVersioning(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx);
-  if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
-  XmlWriter w;
-  w.Open("VersioningConfiguration", true).Close("VersioningConfiguration");
   co_await ctx.ReplyXml(w.Finish());
   co_return std::nullopt;
 }

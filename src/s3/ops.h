@@ -8,12 +8,21 @@ namespace coffer::s3 {
 
 // Loads ctx.bucket and checks the caller may use it: NoSuchBucket or AccessDenied.
 http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx);
+// The versionId query parameter: absent, "null" or a well-formed id (InvalidArgument).
+std::variant<std::optional<std::string>, S3Error> VersionParam(const S3Context& ctx);
+// Maps a failed catalog write: PreconditionFailed, NoSuchBucket, NoSuchKey, ...
+S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx);
+// x-amz-version-id, for buckets that have (or had) versioning and for real version ids.
+void AddVersionHeader(http::ResponseHeader& head, const BucketInfo& bucket,
+                      const std::string& version_id);
 
 http::Task<OpResult> ListBuckets(S3Context& ctx);
 http::Task<OpResult> CreateBucket(S3Context& ctx);
 http::Task<OpResult> HeadBucket(S3Context& ctx);
 http::Task<OpResult> DeleteBucket(S3Context& ctx);
 http::Task<OpResult> GetBucketLocation(S3Context& ctx);
+http::Task<OpResult> GetBucketVersioning(S3Context& ctx);
+http::Task<OpResult> PutBucketVersioning(S3Context& ctx);
 
 http::Task<OpResult> PutObject(S3Context& ctx);
 http::Task<OpResult> GetObject(S3Context& ctx);  // GET and HEAD
@@ -22,6 +31,12 @@ http::Task<OpResult> DeleteObjects(S3Context& ctx);
 
 http::Task<OpResult> ListObjects(S3Context& ctx);  // v1 and v2 (list-type=2)
 http::Task<OpResult> ListObjectVersions(S3Context& ctx);
-http::Task<OpResult> GetBucketVersioning(S3Context& ctx);
+
+http::Task<OpResult> CreateMultipartUpload(S3Context& ctx);
+http::Task<OpResult> UploadPart(S3Context& ctx);
+http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx);
+http::Task<OpResult> AbortMultipartUpload(S3Context& ctx);
+http::Task<OpResult> ListParts(S3Context& ctx);
+http::Task<OpResult> ListMultipartUploads(S3Context& ctx);
 
 }  // namespace coffer::s3

@@ -14,10 +14,9 @@ using Verb = http::bhttp::verb;
 constexpr std::array kSubresources = {
     "accelerate", "acl", "analytics", "attributes", "cors", "encryption",
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
-    "notification", "object-lock", "ownershipControls", "partNumber", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-    "retention", "select", "tagging", "torrent", "uploadId", "uploads", "versioning",
-    "versionId", "versions", "website"};
+    "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
+    "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
+    "tagging", "torrent", "website"};
 
 std::optional<std::string> UnsupportedSubresource(const S3Context& ctx) {
   for (const char* name : kSubresources)
@@ -35,6 +34,7 @@ http::Task<void> SendError(http::Exchange& exchange, const S3Error& error) {
   http::ResponseHeader head;
   head.result(static_cast<unsigned>(error.status));
   head.set(http::bhttp::field::content_type, "application/xml");
+  for (const auto& [name, value] : error.headers) head.set(name, value);
   co_await exchange.Respond(std::move(head),
                             error.ToXml(exchange.request_id(), exchange.host_id()));
 }
@@ -85,37 +85,49 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
     if (verb == Verb::get) co_return co_await ListBuckets(ctx);
     co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "SERVICE");
   }
-  if (ctx.key.empty() && verb == Verb::get) {
-    if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
-    if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
-  }
   if (auto sub = UnsupportedSubresource(ctx)) {
     co_return NotYet("the '" + *sub + "' sub-resource");
   }
+  const std::string method(ctx.header().method_string());
   if (ctx.key.empty()) {
     switch (verb) {
-      case Verb::put: co_return co_await CreateBucket(ctx);
+      case Verb::put:
+        if (ctx.HasParam("versioning")) co_return co_await PutBucketVersioning(ctx);
+        co_return co_await CreateBucket(ctx);
       case Verb::head: co_return co_await HeadBucket(ctx);
       case Verb::delete_: co_return co_await DeleteBucket(ctx);
       case Verb::get:
         if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
+        if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
+        if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
+        if (ctx.HasParam("uploads")) co_return co_await ListMultipartUploads(ctx);
         co_return co_await ListObjects(ctx);
       case Verb::post:
         if (ctx.HasParam("delete")) co_return co_await DeleteObjects(ctx);
         co_return NotYet("POST object uploads");
       default:
-        co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "BUCKET");
+        co_return S3Error::MethodNotAllowed(method, "BUCKET");
     }
   }
+  const bool upload = ctx.HasParam("uploadId");
   switch (verb) {
     case Verb::put:
       if (ctx.HasHeader("x-amz-copy-source")) co_return NotYet("CopyObject");
+      if (upload || ctx.HasParam("partNumber")) co_return co_await UploadPart(ctx);
       co_return co_await PutObject(ctx);
     case Verb::get:
+      if (upload) co_return co_await ListParts(ctx);
+      co_return co_await GetObject(ctx);
     case Verb::head: co_return co_await GetObject(ctx);
-    case Verb::delete_: co_return co_await DeleteObject(ctx);
+    case Verb::delete_:
+      if (upload) co_return co_await AbortMultipartUpload(ctx);
+      co_return co_await DeleteObject(ctx);
+    case Verb::post:
+      if (ctx.HasParam("uploads")) co_return co_await CreateMultipartUpload(ctx);
+      if (upload) co_return co_await CompleteMultipartUpload(ctx);
+      co_return S3Error::MethodNotAllowed(method, "OBJECT");
     default:
-      co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "OBJECT");
+      co_return S3Error::MethodNotAllowed(method, "OBJECT");
   }
 }
 

@@ -19,9 +19,13 @@ namespace coffer::storage {
 enum class Table : int {
   kSystem = 0,  // format version and other store-wide records
   kBuckets,     // bucket name -> bucket record
-  kObjects,     // bucket '/' key -> object record
+  kObjects,     // bucket '/' key -> the current version's record
   kBlobs,       // blob id -> owner (object) / garbage marks
   kIam,         // accounts, users, access keys
+  kVersions,    // bucket '/' key '\0' inverted sequence -> a version's record
+  kUploads,     // bucket '/' key '\0' upload id -> multipart upload record
+  kParts,       // upload id, part number -> uploaded part record
+  kBucketConfig,  // bucket '/' name -> a bucket configuration document
   kCount
 };
 
