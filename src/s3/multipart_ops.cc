@@ -195,34 +195,37 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
   const S3Error invalid_part = S3Error::InvalidPart(
       "One or more of the specified parts could not be found.  The part may not have been "
       "uploaded, or the specified entity tag may not have matched the part's entity tag.");
+  // First the list itself (order, existence, ETags, checksums), then the sizes.
   std::vector<PartRef> parts;
   std::string md5s;
   uint64_t total = 0;
   int previous = 0;
-  for (size_t i = 0; i < listed.size(); ++i) {
+  for (const XmlNode* entry : listed) {
     int number = 0;
-    if (!absl::SimpleAtoi(listed[i]->ChildText("PartNumber").value_or(""), &number))
+    if (!absl::SimpleAtoi(entry->ChildText("PartNumber").value_or(""), &number))
       co_return S3Error::MalformedXML();
     if (number <= previous) co_return S3Error::InvalidPartOrder();
     previous = number;
     auto it = by_number.find(static_cast<uint32_t>(number));
     if (it == by_number.end()) co_return invalid_part;
     const UploadedPart& p = *it->second;
-    if (Unquote(listed[i]->ChildText("ETag").value_or("")) != p.etag) co_return invalid_part;
+    if (Unquote(entry->ChildText("ETag").value_or("")) != p.etag) co_return invalid_part;
     if (algorithm) {
-      if (auto given = listed[i]->ChildText(checksum_element); given && *given != p.checksum)
+      if (auto given = entry->ChildText(checksum_element); given && *given != p.checksum)
         co_return invalid_part;
-    }
-    if (i + 1 < listed.size() && p.size < kMinPartSize) {
-      S3Error e = S3Error::EntityTooSmall();
-      e.With("ProposedSize", std::to_string(p.size)).With("MinSizeAllowed",
-                                                          std::to_string(kMinPartSize));
-      e.With("PartNumber", std::to_string(number)).With("ETag", p.etag);
-      co_return e;
     }
     md5s += *HexDecode(p.etag);
     total += p.size;
     parts.push_back(PartRef{p.number, p.size, p.blob_id, p.etag, p.checksum});
+  }
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i].size >= kMinPartSize) continue;
+    S3Error e = S3Error::EntityTooSmall();
+    e.With("ProposedSize", std::to_string(parts[i].size))
+        .With("MinSizeAllowed", std::to_string(kMinPartSize))
+        .With("PartNumber", std::to_string(parts[i].number))
+        .With("ETag", parts[i].etag);
+    co_return e;
   }
   if (total > kMaxObjectSize) co_return S3Error::EntityTooLarge(total, kMaxObjectSize);
   std::string etag = HexLower(crypto::Md5(md5s)) + "-" + std::to_string(parts.size());

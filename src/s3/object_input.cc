@@ -59,8 +59,12 @@ S3Error ChecksumMismatch(crypto::ChecksumAlgorithm a) {
 
 std::string Quoted(const std::string& etag) { return "\"" + etag + "\""; }
 
-std::optional<S3Error> ValidateTags(const HeaderList& tags) {
-  if (tags.size() > 10) return InvalidTag("Object tags cannot be greater than 10");
+std::optional<S3Error> ValidateTags(const HeaderList& tags, size_t max) {
+  if (tags.size() > max) {
+    return InvalidTag(max == 10 ? "Object tags cannot be greater than 10"
+                                : "Bucket tag count cannot be greater than " +
+                                      std::to_string(max));
+  }
   std::set<std::string> seen;
   for (const auto& [k, v] : tags) {
     if (k.empty() || k.size() > 128) return InvalidTag("The TagKey you have provided is invalid");

@@ -25,9 +25,9 @@ std::optional<S3Error> CollectMetadata(const S3Context& ctx, ObjectInfo& o);
 // Parses a tag set given as a URL query string ("k1=v1&k2=v2"), as x-amz-tagging and
 // POST forms carry it, and checks S3's limits (InvalidTag).
 std::variant<HeaderList, S3Error> ParseTagQuery(std::string_view query);
-// Checks S3's tag limits: at most 10 tags, keys 1-128 and values 0-256 characters,
-// no duplicate keys, no "aws:" prefix.
-std::optional<S3Error> ValidateTags(const HeaderList& tags);
+// Checks S3's tag limits: at most `max` tags (10 on objects, 50 on buckets), keys 1-128
+// and values 0-256 characters, no duplicate keys, no "aws:" prefix.
+std::optional<S3Error> ValidateTags(const HeaderList& tags, size_t max = 10);
 
 // The checksum algorithm a request uses, from x-amz-checksum-<alg>, x-amz-trailer or
 // x-amz-sdk-checksum-algorithm; nullopt when none. InvalidRequest when they disagree.

@@ -39,4 +39,14 @@ http::Task<OpResult> AbortMultipartUpload(S3Context& ctx);
 http::Task<OpResult> ListParts(S3Context& ctx);
 http::Task<OpResult> ListMultipartUploads(S3Context& ctx);
 
+http::Task<OpResult> PutObjectTagging(S3Context& ctx);
+http::Task<OpResult> GetObjectTagging(S3Context& ctx);
+http::Task<OpResult> DeleteObjectTagging(S3Context& ctx);
+http::Task<OpResult> PutBucketTagging(S3Context& ctx);
+http::Task<OpResult> GetBucketTagging(S3Context& ctx);
+http::Task<OpResult> DeleteBucketTagging(S3Context& ctx);
+
+http::Task<OpResult> CopyObject(S3Context& ctx);
+http::Task<OpResult> UploadPartCopy(S3Context& ctx);
+
 }  // namespace coffer::s3

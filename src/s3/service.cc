@@ -16,7 +16,7 @@ constexpr std::array kSubresources = {
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
     "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
     "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
-    "tagging", "torrent", "website"};
+    "torrent", "website"};
 
 std::optional<std::string> UnsupportedSubresource(const S3Context& ctx) {
   for (const char* name : kSubresources)
@@ -93,11 +93,15 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
     switch (verb) {
       case Verb::put:
         if (ctx.HasParam("versioning")) co_return co_await PutBucketVersioning(ctx);
+        if (ctx.HasParam("tagging")) co_return co_await PutBucketTagging(ctx);
         co_return co_await CreateBucket(ctx);
       case Verb::head: co_return co_await HeadBucket(ctx);
-      case Verb::delete_: co_return co_await DeleteBucket(ctx);
+      case Verb::delete_:
+        if (ctx.HasParam("tagging")) co_return co_await DeleteBucketTagging(ctx);
+        co_return co_await DeleteBucket(ctx);
       case Verb::get:
         if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
+        if (ctx.HasParam("tagging")) co_return co_await GetBucketTagging(ctx);
         if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
         if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
         if (ctx.HasParam("uploads")) co_return co_await ListMultipartUploads(ctx);
@@ -110,10 +114,19 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
     }
   }
   const bool upload = ctx.HasParam("uploadId");
+  if (ctx.HasParam("tagging")) {
+    if (verb == Verb::put) co_return co_await PutObjectTagging(ctx);
+    if (verb == Verb::get) co_return co_await GetObjectTagging(ctx);
+    if (verb == Verb::delete_) co_return co_await DeleteObjectTagging(ctx);
+    co_return S3Error::MethodNotAllowed(method, "OBJECT");
+  }
   switch (verb) {
     case Verb::put:
-      if (ctx.HasHeader("x-amz-copy-source")) co_return NotYet("CopyObject");
-      if (upload || ctx.HasParam("partNumber")) co_return co_await UploadPart(ctx);
+      if (upload || ctx.HasParam("partNumber")) {
+        if (ctx.HasHeader("x-amz-copy-source")) co_return co_await UploadPartCopy(ctx);
+        co_return co_await UploadPart(ctx);
+      }
+      if (ctx.HasHeader("x-amz-copy-source")) co_return co_await CopyObject(ctx);
       co_return co_await PutObject(ctx);
     case Verb::get:
       if (upload) co_return co_await ListParts(ctx);

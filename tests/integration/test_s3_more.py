@@ -1,0 +1,332 @@
+"""Multipart uploads, versioning, copies, tagging and conditional writes through boto3."""
+import base64
+import hashlib
+import os
+import subprocess
+import unittest
+import zlib
+
+from lib import ServerTestCase, md5, ROOT_KEY, ROOT_SECRET
+
+MIB = 1 << 20
+
+
+def crc32_b64(data):
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+class MultipartTests(ServerTestCase):
+    def upload(self, b, key, parts, **kw):
+        mp = self.s3.create_multipart_upload(Bucket=b, Key=key, **kw)
+        uid = mp["UploadId"]
+        done = []
+        for i, data in enumerate(parts, 1):
+            r = self.s3.upload_part(Bucket=b, Key=key, UploadId=uid, PartNumber=i, Body=data)
+            self.assertEqual(r["ETag"], '"%s"' % md5(data))
+            done.append({"PartNumber": i, "ETag": r["ETag"]})
+        return uid, done
+
+    def test_upload_list_complete(self):
+        b = self.bucket()
+        parts = [os.urandom(5 * MIB), os.urandom(5 * MIB), os.urandom(1234)]
+        uid, done = self.upload(b, "mp", parts, ContentType="text/x-test", Metadata={"a": "b"})
+        uploads = self.s3.list_multipart_uploads(Bucket=b)["Uploads"]
+        self.assertEqual([(u["Key"], u["UploadId"]) for u in uploads], [("mp", uid)])
+        listed = self.s3.list_parts(Bucket=b, Key="mp", UploadId=uid, MaxParts=2)
+        self.assertEqual([p["PartNumber"] for p in listed["Parts"]], [1, 2])
+        self.assertTrue(listed["IsTruncated"])
+        rest = self.s3.list_parts(Bucket=b, Key="mp", UploadId=uid,
+                                  PartNumberMarker=listed["NextPartNumberMarker"])
+        self.assertEqual([p["Size"] for p in rest["Parts"]], [1234])
+
+        r = self.s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=uid,
+                                              MultipartUpload={"Parts": done})
+        expected = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
+        self.assertEqual(r["ETag"], '"%s-3"' % expected)
+        # A retried completion gets the same answer.
+        again = self.s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=uid,
+                                                  MultipartUpload={"Parts": done})
+        self.assertEqual(again["ETag"], r["ETag"])
+        got = self.s3.get_object(Bucket=b, Key="mp")
+        self.assertEqual(got["Body"].read(), b"".join(parts))
+        self.assertEqual(got["ContentType"], "text/x-test")
+        self.assertEqual(got["Metadata"], {"a": "b"})
+        part2 = self.s3.get_object(Bucket=b, Key="mp", PartNumber=2)
+        self.assertEqual(part2["Body"].read(), parts[1])
+        self.assertEqual(part2["PartsCount"], 3)
+        self.assertEqual(part2["ContentRange"], "bytes %d-%d/%d" % (5 * MIB, 10 * MIB - 1,
+                                                                    10 * MIB + 1234))
+        ranged = self.s3.get_object(Bucket=b, Key="mp", Range="bytes=%d-%d" % (5 * MIB - 3,
+                                                                               5 * MIB + 2))
+        self.assertEqual(ranged["Body"].read(), parts[0][-3:] + parts[1][:3])
+        self.assertError(self.s3.get_object, 416, "InvalidPartNumber", Bucket=b, Key="mp",
+                         PartNumber=4)
+        self.assertEqual(self.s3.list_multipart_uploads(Bucket=b).get("Uploads", []), [])
+
+    def test_errors(self):
+        b = self.bucket()
+        small = [os.urandom(100), os.urandom(100)]
+        uid, done = self.upload(b, "small", small)
+        self.assertError(self.s3.complete_multipart_upload, 400, "EntityTooSmall", Bucket=b,
+                         Key="small", UploadId=uid, MultipartUpload={"Parts": done})
+        self.assertError(self.s3.complete_multipart_upload, 400, "InvalidPartOrder", Bucket=b,
+                         Key="small", UploadId=uid,
+                         MultipartUpload={"Parts": list(reversed(done))})
+        wrong = [{"PartNumber": 1, "ETag": '"%s"' % ("0" * 32)}]
+        self.assertError(self.s3.complete_multipart_upload, 400, "InvalidPart", Bucket=b,
+                         Key="small", UploadId=uid, MultipartUpload={"Parts": wrong})
+        missing = [{"PartNumber": 9, "ETag": done[0]["ETag"]}]
+        self.assertError(self.s3.complete_multipart_upload, 400, "InvalidPart", Bucket=b,
+                         Key="small", UploadId=uid, MultipartUpload={"Parts": missing})
+        self.assertError(self.s3.upload_part, 400, "InvalidArgument", Bucket=b, Key="small",
+                         UploadId=uid, PartNumber=10001, Body=b"x")
+        self.s3.abort_multipart_upload(Bucket=b, Key="small", UploadId=uid)
+        for fn, kw in [(self.s3.upload_part, {"PartNumber": 1, "Body": b"x"}),
+                       (self.s3.list_parts, {}),
+                       (self.s3.abort_multipart_upload, {}),
+                       (self.s3.complete_multipart_upload,
+                        {"MultipartUpload": {"Parts": done}})]:
+            self.assertError(fn, 404, "NoSuchUpload", Bucket=b, Key="small", UploadId=uid, **kw)
+        self.assertError(self.s3.head_object, 404, "404", Bucket=b, Key="small")
+
+    def test_composite_and_full_object_checksums(self):
+        b = self.bucket()
+        parts = [os.urandom(5 * MIB), os.urandom(777)]
+        mp = self.s3.create_multipart_upload(Bucket=b, Key="ck", ChecksumAlgorithm="CRC32")
+        uid = mp["UploadId"]
+        done = []
+        for i, data in enumerate(parts, 1):
+            r = self.s3.upload_part(Bucket=b, Key="ck", UploadId=uid, PartNumber=i, Body=data,
+                                    ChecksumCRC32=crc32_b64(data))
+            done.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumCRC32": crc32_b64(data)})
+        r = self.s3.complete_multipart_upload(Bucket=b, Key="ck", UploadId=uid,
+                                              MultipartUpload={"Parts": done})
+        composite = base64.b64encode(zlib.crc32(b"".join(
+            zlib.crc32(p).to_bytes(4, "big") for p in parts)).to_bytes(4, "big")).decode()
+        self.assertEqual(r["ChecksumCRC32"], composite + "-2")
+        head = self.s3.head_object(Bucket=b, Key="ck", ChecksumMode="ENABLED")
+        self.assertEqual(head["ChecksumCRC32"], composite + "-2")
+
+        # FULL_OBJECT: the CRC of the whole object, combined from the parts.
+        status, headers, body = self.server.signed_request(
+            "POST", "/%s/full?uploads" % b,
+            headers={"x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "FULL_OBJECT"})
+        self.assertEqual(status, 200, body)
+        uid = body.split(b"<UploadId>")[1].split(b"</UploadId>")[0].decode()
+        done = []
+        for i, data in enumerate(parts, 1):
+            r = self.s3.upload_part(Bucket=b, Key="full", UploadId=uid, PartNumber=i, Body=data,
+                                    ChecksumCRC32=crc32_b64(data))
+            done.append({"PartNumber": i, "ETag": r["ETag"]})
+        r = self.s3.complete_multipart_upload(Bucket=b, Key="full", UploadId=uid,
+                                              MultipartUpload={"Parts": done})
+        self.assertEqual(r["ChecksumCRC32"], crc32_b64(b"".join(parts)))
+
+        # A part whose checksum does not match its bytes is refused.
+        mp = self.s3.create_multipart_upload(Bucket=b, Key="bad", ChecksumAlgorithm="CRC32")
+        self.assertError(self.s3.upload_part, 400, "BadDigest", Bucket=b, Key="bad",
+                         UploadId=mp["UploadId"], PartNumber=1, Body=b"abc",
+                         ChecksumCRC32=crc32_b64(b"abd"))
+
+    def test_upload_part_copy(self):
+        b = self.bucket()
+        src = os.urandom(6 * MIB)
+        self.s3.put_object(Bucket=b, Key="src", Body=src)
+        mp = self.s3.create_multipart_upload(Bucket=b, Key="dst")
+        uid = mp["UploadId"]
+        r1 = self.s3.upload_part_copy(Bucket=b, Key="dst", UploadId=uid, PartNumber=1,
+                                      CopySource={"Bucket": b, "Key": "src"},
+                                      CopySourceRange="bytes=0-%d" % (5 * MIB - 1))
+        r2 = self.s3.upload_part_copy(Bucket=b, Key="dst", UploadId=uid, PartNumber=2,
+                                      CopySource={"Bucket": b, "Key": "src"},
+                                      CopySourceRange="bytes=%d-%d" % (5 * MIB, 6 * MIB - 1))
+        self.s3.complete_multipart_upload(Bucket=b, Key="dst", UploadId=uid, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": r1["CopyPartResult"]["ETag"]},
+                      {"PartNumber": 2, "ETag": r2["CopyPartResult"]["ETag"]}]})
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="dst")["Body"].read(), src)
+        self.assertError(self.s3.upload_part_copy, 400, "InvalidArgument", Bucket=b, Key="x",
+                         UploadId=self.s3.create_multipart_upload(Bucket=b, Key="x")["UploadId"],
+                         PartNumber=1, CopySource={"Bucket": b, "Key": "src"},
+                         CopySourceRange="bytes=0-%d" % (7 * MIB))
+
+    def test_aws_cli_multipart_200_mib(self):
+        b = self.bucket()
+        path = os.path.join(self.server.tmp, "big")
+        with open(path, "wb") as f:
+            for _ in range(200):
+                f.write(os.urandom(MIB))
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+                   AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                   AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        aws = ["/usr/bin/aws", "--endpoint-url", self.server.endpoint]
+        subprocess.run(aws + ["s3", "cp", path, "s3://%s/big" % b], check=True, env=env,
+                       capture_output=True, timeout=600)
+        head = self.s3.head_object(Bucket=b, Key="big")
+        self.assertEqual(head["ContentLength"], 200 * MIB)
+        self.assertRegex(head["ETag"], r'^"[0-9a-f]{32}-\d+"$')  # it was a multipart upload
+        back = path + ".back"
+        subprocess.run(aws + ["s3", "cp", "s3://%s/big" % b, back], check=True, env=env,
+                       capture_output=True, timeout=600)
+        with open(path, "rb") as f1, open(back, "rb") as f2:
+            self.assertEqual(hashlib.md5(f1.read()).digest(), hashlib.md5(f2.read()).digest())
+
+
+class VersioningTests(ServerTestCase):
+    def test_versions_markers_and_suspension(self):
+        b = self.bucket()
+        self.assertNotIn("Status", self.s3.get_bucket_versioning(Bucket=b))
+        self.s3.put_object(Bucket=b, Key="k", Body=b"null version")
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+        self.assertEqual(self.s3.get_bucket_versioning(Bucket=b)["Status"], "Enabled")
+        v1 = self.s3.put_object(Bucket=b, Key="k", Body=b"one")["VersionId"]
+        v2 = self.s3.put_object(Bucket=b, Key="k", Body=b"two")["VersionId"]
+        self.assertNotEqual(v1, v2)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"two")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k", VersionId=v1)["Body"].read(), b"one")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k", VersionId="null")["Body"].read(),
+                         b"null version")
+        self.assertEqual(self.s3.head_object(Bucket=b, Key="k", VersionId=v1)["VersionId"], v1)
+
+        marker = self.s3.delete_object(Bucket=b, Key="k")
+        self.assertTrue(marker["DeleteMarker"])
+        err = self.assertError(self.s3.get_object, 404, "NoSuchKey", Bucket=b, Key="k")
+        self.assertEqual(err["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"], "true")
+        self.assertError(self.s3.get_object, 405, "MethodNotAllowed", Bucket=b, Key="k",
+                         VersionId=marker["VersionId"])
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=b))
+
+        versions = self.s3.list_object_versions(Bucket=b)
+        self.assertEqual([v["VersionId"] for v in versions["Versions"]], [v2, v1, "null"])
+        self.assertEqual([v["IsLatest"] for v in versions["Versions"]], [False] * 3)
+        self.assertEqual(versions["DeleteMarkers"][0]["VersionId"], marker["VersionId"])
+        self.assertTrue(versions["DeleteMarkers"][0]["IsLatest"])
+
+        page = self.s3.list_object_versions(Bucket=b, MaxKeys=2)
+        self.assertTrue(page["IsTruncated"])
+        rest = self.s3.list_object_versions(Bucket=b, KeyMarker=page["NextKeyMarker"],
+                                            VersionIdMarker=page["NextVersionIdMarker"])
+        self.assertEqual([v["VersionId"] for v in rest["Versions"]], [v1, "null"])
+
+        self.s3.delete_object(Bucket=b, Key="k", VersionId=marker["VersionId"])
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"two")
+        self.s3.delete_object(Bucket=b, Key="k", VersionId=v2)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"one")
+        self.assertError(self.s3.get_object, 404, "NoSuchVersion", Bucket=b, Key="k",
+                         VersionId=v2)
+        self.assertError(self.s3.get_object, 400, "InvalidArgument", Bucket=b, Key="k",
+                         VersionId="not-a-version")
+
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Suspended"})
+        r = self.s3.put_object(Bucket=b, Key="k", Body=b"suspended")
+        self.assertEqual(r.get("VersionId", "null"), "null")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k", VersionId="null")["Body"].read(),
+                         b"suspended")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k", VersionId=v1)["Body"].read(), b"one")
+        self.assertError(self.s3.delete_bucket, 409, "BucketNotEmpty", Bucket=b)
+
+        # Batch delete of every version empties the bucket.
+        every = self.s3.list_object_versions(Bucket=b)
+        objs = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in every.get("Versions", []) + every.get("DeleteMarkers", [])]
+        r = self.s3.delete_objects(Bucket=b, Delete={"Objects": objs})
+        self.assertEqual(len(r["Deleted"]), len(objs))
+        self.s3.delete_bucket(Bucket=b)
+
+
+class CopyTests(ServerTestCase):
+    def test_copy_metadata_directives_and_conditions(self):
+        b = self.bucket()
+        put = self.s3.put_object(Bucket=b, Key="src", Body=b"source bytes", ContentType="text/a",
+                                 Metadata={"m": "1"}, Tagging="t=1")
+        r = self.s3.copy_object(Bucket=b, Key="copy", CopySource={"Bucket": b, "Key": "src"})
+        self.assertEqual(r["CopyObjectResult"]["ETag"], put["ETag"])
+        h = self.s3.head_object(Bucket=b, Key="copy")
+        self.assertEqual((h["ContentType"], h["Metadata"]), ("text/a", {"m": "1"}))
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key="copy")["TagSet"],
+                         [{"Key": "t", "Value": "1"}])
+
+        self.s3.copy_object(Bucket=b, Key="replaced", CopySource={"Bucket": b, "Key": "src"},
+                            MetadataDirective="REPLACE", ContentType="text/b",
+                            Metadata={"n": "2"}, TaggingDirective="REPLACE", Tagging="u=2")
+        h = self.s3.head_object(Bucket=b, Key="replaced")
+        self.assertEqual((h["ContentType"], h["Metadata"]), ("text/b", {"n": "2"}))
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="replaced")["Body"].read(),
+                         b"source bytes")
+
+        self.assertError(self.s3.copy_object, 400, "InvalidRequest", Bucket=b, Key="src",
+                         CopySource={"Bucket": b, "Key": "src"})
+        self.s3.copy_object(Bucket=b, Key="src", CopySource={"Bucket": b, "Key": "src"},
+                            MetadataDirective="REPLACE", Metadata={"new": "yes"})
+        self.assertEqual(self.s3.head_object(Bucket=b, Key="src")["Metadata"], {"new": "yes"})
+
+        self.assertError(self.s3.copy_object, 412, "PreconditionFailed", Bucket=b, Key="c2",
+                         CopySource={"Bucket": b, "Key": "src"}, CopySourceIfMatch='"nope"')
+        self.assertError(self.s3.copy_object, 412, "PreconditionFailed", Bucket=b, Key="c2",
+                         CopySource={"Bucket": b, "Key": "src"}, CopySourceIfNoneMatch=put["ETag"])
+        self.assertError(self.s3.copy_object, 404, "NoSuchKey", Bucket=b, Key="c2",
+                         CopySource={"Bucket": b, "Key": "missing"})
+        self.assertError(self.s3.copy_object, 404, "NoSuchBucket", Bucket=b, Key="c2",
+                         CopySource={"Bucket": "no-such-source-bucket", "Key": "x"})
+
+    def test_copy_a_version(self):
+        b = self.bucket()
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+        v1 = self.s3.put_object(Bucket=b, Key="v", Body=b"first")["VersionId"]
+        self.s3.put_object(Bucket=b, Key="v", Body=b"second")
+        r = self.s3.copy_object(Bucket=b, Key="old", CopySource={"Bucket": b, "Key": "v",
+                                                                  "VersionId": v1})
+        self.assertEqual(r["CopySourceVersionId"], v1)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="old")["Body"].read(), b"first")
+
+
+class TaggingAndConditionsTests(ServerTestCase):
+    def test_object_and_bucket_tagging(self):
+        b = self.bucket()
+        self.s3.put_object(Bucket=b, Key="t", Body=b"x", Tagging="a=1&b=two%20words")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="t")["TagCount"], 2)
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key="t")["TagSet"],
+                         [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "two words"}])
+        self.s3.put_object_tagging(Bucket=b, Key="t", Tagging={"TagSet": [{"Key": "z",
+                                                                             "Value": "9"}]})
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key="t")["TagSet"],
+                         [{"Key": "z", "Value": "9"}])
+        self.s3.delete_object_tagging(Bucket=b, Key="t")
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key="t")["TagSet"], [])
+        eleven = [{"Key": "k%d" % i, "Value": "v"} for i in range(11)]
+        self.assertError(self.s3.put_object_tagging, 400, "InvalidTag", Bucket=b, Key="t",
+                         Tagging={"TagSet": eleven})
+        self.assertError(self.s3.put_object_tagging, 404, "NoSuchKey", Bucket=b, Key="nope",
+                         Tagging={"TagSet": []})
+
+        self.assertError(self.s3.get_bucket_tagging, 404, "NoSuchTagSet", Bucket=b)
+        self.s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [{"Key": "team",
+                                                                  "Value": "blue"}]})
+        self.assertEqual(self.s3.get_bucket_tagging(Bucket=b)["TagSet"],
+                         [{"Key": "team", "Value": "blue"}])
+        self.s3.delete_bucket_tagging(Bucket=b)
+        self.assertError(self.s3.get_bucket_tagging, 404, "NoSuchTagSet", Bucket=b)
+
+    def test_conditional_writes(self):
+        b = self.bucket()
+        path = "/%s/cond" % b
+        status, headers, _ = self.server.signed_request("PUT", path, body=b"1",
+                                                        headers={"If-None-Match": "*"})
+        self.assertEqual(status, 200)
+        etag = headers["ETag"]
+        status, _, body = self.server.signed_request("PUT", path, body=b"2",
+                                                     headers={"If-None-Match": "*"})
+        self.assertEqual((status, b"<Code>PreconditionFailed</Code>" in body), (412, True))
+        status, _, body = self.server.signed_request("PUT", path, body=b"3",
+                                                     headers={"If-Match": '"0000"'})
+        self.assertEqual(status, 412)
+        status, _, _ = self.server.signed_request("PUT", path, body=b"4",
+                                                  headers={"If-Match": etag})
+        self.assertEqual(status, 200)
+        status, _, body = self.server.signed_request("PUT", "/%s/absent" % b, body=b"5",
+                                                     headers={"If-Match": etag})
+        self.assertEqual((status, b"<Code>NoSuchKey</Code>" in body), (404, True))
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="cond")["Body"].read(), b"4")
+
+
+if __name__ == "__main__":
+    unittest.main()
