@@ -3,6 +3,8 @@
 // the calling coroutine on its own executor.
 #pragma once
 
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>

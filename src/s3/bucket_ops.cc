@@ -2,21 +2,12 @@
 #include "absl/strings/numbers.h"
 #include "base/encoding.h"
 #include "base/time.h"
+#include "iam/principal.h"
 #include "s3/names.h"
 #include "s3/ops.h"
 #include "s3/xml.h"
 
 namespace coffer::s3 {
-
-http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx) {
-  if (!IsAddressableBucketName(ctx.bucket)) co_return S3Error::InvalidBucketName(ctx.bucket);
-  auto bucket = ctx.catalog.GetBucket(ctx.bucket);
-  if (!bucket.ok()) co_return FromStatus(bucket.status());
-  if (!bucket->has_value()) co_return S3Error::NoSuchBucket(ctx.bucket);
-  if ((*bucket)->owner_account != ctx.request.principal->account_id)
-    co_return S3Error::AccessDenied();
-  co_return **bucket;
-}
 
 http::Task<OpResult> ListBuckets(S3Context& ctx) {
   const iam::Principal& who = *ctx.request.principal;
@@ -87,6 +78,25 @@ http::Task<OpResult> CreateBucket(S3Context& ctx) {
   }
 
   BucketInfo bucket{ctx.bucket, ctx.request.principal->account_id, region, absl::Now()};
+  if (ctx.HasHeader("x-amz-object-ownership")) {
+    bucket.ownership = ctx.Header("x-amz-object-ownership");
+    if (!IsOwnershipSetting(bucket.ownership))
+      co_return S3Error::InvalidArgument("Invalid x-amz-object-ownership header",
+                                         "x-amz-object-ownership", bucket.ownership);
+  }
+  const std::string owner_id = iam::CanonicalUserIdOf(bucket.owner_account);
+  auto acl = AclFromHeaders(ctx.request.signable.headers, owner_id, owner_id);
+  if (auto* err = std::get_if<S3Error>(&acl)) co_return *err;
+  if (const auto& given = std::get<std::optional<Acl>>(acl)) {
+    if (!AclsEnabled(bucket) && !IsOwnerOnly(*given, owner_id)) {
+      S3Error e;
+      e.status = 400;
+      e.code = "InvalidBucketAclWithObjectOwnership";
+      e.message = "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
+      co_return e;
+    }
+    if (AclsEnabled(bucket)) bucket.acl = EncodeAcl(*given);
+  }
   BucketInfo existing;
   auto s = ctx.catalog.CreateBucket(bucket, &existing);
   if (s.code() == absl::StatusCode::kAlreadyExists) {
@@ -104,7 +114,7 @@ http::Task<OpResult> CreateBucket(S3Context& ctx) {
 }
 
 http::Task<OpResult> HeadBucket(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kRead);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   http::ResponseHeader head;
   head.set("x-amz-bucket-region", std::get<BucketInfo>(bucket).region);
@@ -165,7 +175,7 @@ http::Task<OpResult> PutBucketVersioning(S3Context& ctx) {
   if (status == "Enabled") v = Versioning::kEnabled;
   else if (status == "Suspended") v = Versioning::kSuspended;
   else co_return S3Error::MalformedXML();
-  auto s = ctx.catalog.SetVersioning(ctx.bucket, v);
+  auto s = ctx.catalog.UpdateBucket(ctx.bucket, [v](BucketInfo& b) { b.versioning = v; });
   if (!s.ok()) co_return FromStatus(s);
   co_await ctx.ReplyEmpty(200);
   co_return std::nullopt;

@@ -148,13 +148,14 @@ absl::StatusOr<std::optional<BucketInfo>> Catalog::GetBucket(const std::string& 
   return std::optional<BucketInfo>(*std::move(b));
 }
 
-absl::Status Catalog::SetVersioning(const std::string& bucket, Versioning v) {
+absl::Status Catalog::UpdateBucket(const std::string& bucket,
+                                   const std::function<void(BucketInfo&)>& change) {
   std::unique_lock lock(buckets_mu_);
   auto current = GetBucket(bucket);
   if (!current.ok()) return current.status();
   if (!current->has_value()) return absl::NotFoundError("no such bucket");
   BucketInfo info = **current;
-  info.versioning = v;
+  change(info);
   storage::WriteBatch b;
   b.Put(Table::kBuckets, bucket, EncodeBucket(info));
   return meta_->Write(b);

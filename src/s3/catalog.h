@@ -48,6 +48,10 @@ struct BucketInfo {
   std::string region;
   absl::Time created;
   Versioning versioning = Versioning::kUnversioned;
+  // Object Ownership: BucketOwnerEnforced (ACLs disabled, AWS's default for new
+  // buckets), BucketOwnerPreferred or ObjectWriter.
+  std::string ownership = "BucketOwnerEnforced";
+  std::string acl;  // the bucket's ACL document (s3/acl.h); empty: private
 };
 
 // One stored piece of an object's body: a whole single-part upload, or one part of a
@@ -186,7 +190,9 @@ class Catalog {
   // NotFound, or FailedPrecondition when the bucket still holds versions or uploads.
   absl::Status DeleteBucket(const std::string& name);
   absl::StatusOr<std::vector<BucketInfo>> ListBuckets(const std::string& owner_account);
-  absl::Status SetVersioning(const std::string& bucket, Versioning v);
+  // Changes a bucket's record (versioning, ownership, ACL) under the bucket lock.
+  absl::Status UpdateBucket(const std::string& bucket,
+                            const std::function<void(BucketInfo&)>& change);
   // Bucket configuration documents (cors, tagging, acl, ...); nullopt when unset.
   absl::StatusOr<std::optional<std::string>> GetBucketConfig(const std::string& bucket,
                                                              const std::string& name);

@@ -161,7 +161,7 @@ TEST_F(CatalogTest, RecoveryPublishesCommittedAndDropsOrphans) {
 TEST_F(CatalogTest, VersioningKeepsHistoryAndDeleteMarkers) {
   std::string null_v = Put("k", "unversioned");
   EXPECT_EQ(null_v, "null");
-  ASSERT_TRUE(catalog_->SetVersioning("b", Versioning::kEnabled).ok());
+  ASSERT_TRUE(catalog_->UpdateBucket("b", [](BucketInfo& b) { b.versioning = Versioning::kEnabled; }).ok());
   std::string v1 = Put("k", "one");
   std::string v2 = Put("k", "two");
   EXPECT_EQ(v1.size(), 32u);
@@ -206,7 +206,7 @@ TEST_F(CatalogTest, VersioningKeepsHistoryAndDeleteMarkers) {
   EXPECT_FALSE(versions->versions[0].second);
 
   // Suspended: writes replace the null version only.
-  ASSERT_TRUE(catalog_->SetVersioning("b", Versioning::kSuspended).ok());
+  ASSERT_TRUE(catalog_->UpdateBucket("b", [](BucketInfo& b) { b.versioning = Versioning::kSuspended; }).ok());
   EXPECT_EQ(Put("k", "suspended"), "null");
   EXPECT_EQ(Read("k", v1), "one");
   EXPECT_EQ(Read("k", "null"), "suspended");

@@ -56,7 +56,6 @@ std::variant<CopySource, S3Error> OpenCopySource(S3Context& ctx) {
   auto bucket = ctx.catalog.GetBucket(src.bucket);
   if (!bucket.ok()) return FromStatus(bucket.status());
   if (!bucket->has_value()) return S3Error::NoSuchBucket(src.bucket);
-  if ((*bucket)->owner_account != ctx.request.principal->account_id) return S3Error::AccessDenied();
 
   auto opened = ctx.catalog.OpenObject(src.bucket, src.key, version);
   if (opened.status().code() == absl::StatusCode::kNotFound)
@@ -68,6 +67,8 @@ std::variant<CopySource, S3Error> OpenCopySource(S3Context& ctx) {
                                      "to a delete marker by version id.");
     return S3Error::NoSuchKey(src.key);
   }
+  if (!CanAccessObject(ctx, **bucket, opened->info, Permission::kRead))
+    return S3Error::AccessDenied();
   src.object = *std::move(opened);
 
   ReadConditions c;
@@ -124,7 +125,7 @@ std::string ChecksumElement(const std::string& algorithm) { return "Checksum" + 
 }  // namespace
 
 http::Task<OpResult> CopyObject(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
   auto source_or = OpenCopySource(ctx);
@@ -149,7 +150,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
-  object.owner_account = ctx.request.principal->account_id;
+  if (auto err = AssignOwnerAndAcl(ctx, std::get<BucketInfo>(bucket), object)) co_return *err;
   if (auto err = CollectMetadata(ctx, object)) co_return *err;
   if (metadata_directive == "COPY") {
     object.content_type = from.content_type;
@@ -213,7 +214,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   std::string pn = ctx.Param("partNumber").value_or("");
   int number = 0;

@@ -61,7 +61,7 @@ void WriteCommonPrefixes(XmlWriter& w, const std::vector<std::string>& prefixes,
 }  // namespace
 
 http::Task<OpResult> ListObjects(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx);
+  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kRead);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
 
   const bool v2 = ctx.Param("list-type") == "2";
@@ -130,7 +130,7 @@ http::Task<OpResult> ListObjects(S3Context& ctx) {
 }
 
 http::Task<OpResult> ListObjectVersions(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx);
+  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kRead);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   auto params_or = ParseListParams(ctx);
   if (auto* err = std::get_if<S3Error>(&params_or)) co_return *err;

@@ -74,15 +74,16 @@ void WriteOwner(XmlWriter& w, const char* element, const std::string& account) {
 }  // namespace
 
 http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
   UploadInfo upload;
   upload.key = ctx.key;
   upload.initiated = absl::Now();
-  upload.owner_account = ctx.request.principal->account_id;
-  upload.initiator_arn = ctx.request.principal->Arn();
-  upload.object.owner_account = upload.owner_account;
+  upload.initiator_arn = ctx.request.principal ? ctx.request.principal->Arn() : "anonymous";
+  if (auto err = AssignOwnerAndAcl(ctx, std::get<BucketInfo>(bucket), upload.object))
+    co_return *err;
+  upload.owner_account = upload.object.owner_account;
   if (auto err = CollectMetadata(ctx, upload.object)) co_return *err;
 
   if (ctx.HasHeader("x-amz-checksum-algorithm")) {
@@ -121,7 +122,7 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
 }
 
 http::Task<OpResult> UploadPart(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   std::string pn = ctx.Param("partNumber").value_or("");
   int number = 0;
@@ -156,7 +157,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
 }
 
 http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto upload_or = LoadUpload(ctx, /*completed_ok=*/true);
   if (auto* err = std::get_if<S3Error>(&upload_or)) co_return *err;
@@ -277,7 +278,7 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
 }
 
 http::Task<OpResult> AbortMultipartUpload(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   std::string id = ctx.Param("uploadId").value_or("");
   auto s = co_await http::RunBlocking(
@@ -289,7 +290,7 @@ http::Task<OpResult> AbortMultipartUpload(S3Context& ctx) {
 }
 
 http::Task<OpResult> ListParts(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kRead);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto upload_or = LoadUpload(ctx);
   if (auto* err = std::get_if<S3Error>(&upload_or)) co_return *err;
@@ -339,7 +340,7 @@ http::Task<OpResult> ListParts(S3Context& ctx) {
 }
 
 http::Task<OpResult> ListMultipartUploads(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kRead);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   UploadListQuery q;
   q.prefix = ctx.Param("prefix").value_or("");

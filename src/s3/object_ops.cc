@@ -59,7 +59,7 @@ void AddVersionHeader(http::ResponseHeader& head, const BucketInfo& bucket,
 }
 
 http::Task<OpResult> PutObject(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
   auto conditions = ParseWriteConditions(ctx);
@@ -67,7 +67,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
-  object.owner_account = ctx.request.principal->account_id;
+  if (auto err = AssignOwnerAndAcl(ctx, std::get<BucketInfo>(bucket), object)) co_return *err;
   if (auto err = CollectMetadata(ctx, object)) co_return *err;
   auto received = co_await ReceiveBody(ctx);
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
@@ -99,7 +99,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetObject(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx);
+  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& bucket = std::get<BucketInfo>(bucket_or);
   auto version = VersionParam(ctx);
@@ -108,10 +108,15 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
 
   auto opened = ctx.catalog.OpenObject(ctx.bucket, ctx.key, version_id);
   if (opened.status().code() == absl::StatusCode::kNotFound) {
+    // Only callers who may list the bucket learn that a key is absent.
+    auto may_list = co_await LoadBucket(ctx, BucketAccess::kRead);
+    if (std::holds_alternative<S3Error>(may_list)) co_return S3Error::AccessDenied();
     co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
   }
   if (!opened.ok()) co_return FromStatus(opened.status());
   const ObjectInfo& o = opened->info;
+  if (!o.delete_marker && !CanAccessObject(ctx, bucket, o, Permission::kRead))
+    co_return S3Error::AccessDenied();
   if (o.delete_marker) {
     // The current version is a delete marker: the key reads as absent; asking for the
     // marker itself is a method S3 does not allow on it.
@@ -232,7 +237,7 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteObject(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto version = VersionParam(ctx);
   if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
@@ -251,7 +256,7 @@ http::Task<OpResult> DeleteObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteObjects(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   // S3 insists on an integrity check for this body: Content-MD5 or a checksum.
   auto algorithm = RequestChecksumAlgorithm(ctx);

@@ -2,12 +2,11 @@
 // list_ops.cc. Called by S3Service after routing and the bucket access check.
 #pragma once
 
+#include "s3/access.h"
 #include "s3/request.h"
 
 namespace coffer::s3 {
 
-// Loads ctx.bucket and checks the caller may use it: NoSuchBucket or AccessDenied.
-http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx);
 // The versionId query parameter: absent, "null" or a well-formed id (InvalidArgument).
 std::variant<std::optional<std::string>, S3Error> VersionParam(const S3Context& ctx);
 // Maps a failed catalog write: PreconditionFailed, NoSuchBucket, NoSuchKey, ...
@@ -45,6 +44,15 @@ http::Task<OpResult> DeleteObjectTagging(S3Context& ctx);
 http::Task<OpResult> PutBucketTagging(S3Context& ctx);
 http::Task<OpResult> GetBucketTagging(S3Context& ctx);
 http::Task<OpResult> DeleteBucketTagging(S3Context& ctx);
+
+bool IsOwnershipSetting(const std::string& value);
+http::Task<OpResult> GetBucketAcl(S3Context& ctx);
+http::Task<OpResult> PutBucketAcl(S3Context& ctx);
+http::Task<OpResult> GetObjectAcl(S3Context& ctx);
+http::Task<OpResult> PutObjectAcl(S3Context& ctx);
+http::Task<OpResult> PutBucketOwnershipControls(S3Context& ctx);
+http::Task<OpResult> GetBucketOwnershipControls(S3Context& ctx);
+http::Task<OpResult> DeleteBucketOwnershipControls(S3Context& ctx);
 
 http::Task<OpResult> CopyObject(S3Context& ctx);
 http::Task<OpResult> UploadPartCopy(S3Context& ctx);

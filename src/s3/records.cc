@@ -95,7 +95,7 @@ std::string EncodeBucket(const BucketInfo& b) {
   Encoder e;
   e.U8(kBucketVersion).Str(b.owner_account).Str(b.region);
   PutTime(e, b.created);
-  e.U8(static_cast<uint8_t>(b.versioning));
+  e.U8(static_cast<uint8_t>(b.versioning)).Str(b.ownership).Str(b.acl);
   return e.Take();
 }
 
@@ -105,6 +105,7 @@ absl::StatusOr<BucketInfo> DecodeBucket(std::string name, std::string_view v) {
   uint8_t versioning = 0;
   Reader r(v);
   r.Version(kBucketVersion).Str(b.owner_account).Str(b.region).Time(b.created).U8(versioning);
+  r.Str(b.ownership).Str(b.acl);
   if (!r.status().ok()) return r.status();
   if (versioning > 2) return absl::DataLossError("bad versioning state");
   b.versioning = static_cast<Versioning>(versioning);

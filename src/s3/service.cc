@@ -12,9 +12,9 @@ using Verb = http::bhttp::verb;
 // Sub-resources of S3's API that later issues implement; a request naming one is
 // answered NotImplemented rather than mistaken for a plain object or bucket call.
 constexpr std::array kSubresources = {
-    "accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+    "accelerate", "analytics", "attributes", "cors", "encryption",
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
-    "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
+    "notification", "object-lock", "policy", "policyStatus",
     "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
     "torrent", "website"};
 
@@ -72,16 +72,8 @@ std::optional<Address> S3Service::ResolveAddressFor(const http::RequestHeader& h
 
 http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
   const Verb verb = ctx.header().method();
-  if (!ctx.request.principal) {
-    // Anonymous access needs ACLs or bucket policies, which come with later issues;
-    // until then anonymous callers learn only whether a bucket exists, as on AWS.
-    if (!ctx.bucket.empty() && IsAddressableBucketName(ctx.bucket)) {
-      auto bucket = ctx.catalog.GetBucket(ctx.bucket);
-      if (bucket.ok() && !bucket->has_value()) co_return S3Error::NoSuchBucket(ctx.bucket);
-    }
-    co_return S3Error::AccessDenied();
-  }
   if (ctx.bucket.empty()) {
+    if (!ctx.request.principal) co_return S3Error::AccessDenied();
     if (verb == Verb::get) co_return co_await ListBuckets(ctx);
     co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "SERVICE");
   }
@@ -92,16 +84,22 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
   if (ctx.key.empty()) {
     switch (verb) {
       case Verb::put:
+        if (ctx.HasParam("acl")) co_return co_await PutBucketAcl(ctx);
+        if (ctx.HasParam("ownershipControls")) co_return co_await PutBucketOwnershipControls(ctx);
         if (ctx.HasParam("versioning")) co_return co_await PutBucketVersioning(ctx);
         if (ctx.HasParam("tagging")) co_return co_await PutBucketTagging(ctx);
         co_return co_await CreateBucket(ctx);
       case Verb::head: co_return co_await HeadBucket(ctx);
       case Verb::delete_:
         if (ctx.HasParam("tagging")) co_return co_await DeleteBucketTagging(ctx);
+        if (ctx.HasParam("ownershipControls"))
+          co_return co_await DeleteBucketOwnershipControls(ctx);
         co_return co_await DeleteBucket(ctx);
       case Verb::get:
         if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
         if (ctx.HasParam("tagging")) co_return co_await GetBucketTagging(ctx);
+        if (ctx.HasParam("acl")) co_return co_await GetBucketAcl(ctx);
+        if (ctx.HasParam("ownershipControls")) co_return co_await GetBucketOwnershipControls(ctx);
         if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
         if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
         if (ctx.HasParam("uploads")) co_return co_await ListMultipartUploads(ctx);
@@ -114,6 +112,11 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
     }
   }
   const bool upload = ctx.HasParam("uploadId");
+  if (ctx.HasParam("acl")) {
+    if (verb == Verb::put) co_return co_await PutObjectAcl(ctx);
+    if (verb == Verb::get) co_return co_await GetObjectAcl(ctx);
+    co_return S3Error::MethodNotAllowed(method, "OBJECT");
+  }
   if (ctx.HasParam("tagging")) {
     if (verb == Verb::put) co_return co_await PutObjectTagging(ctx);
     if (verb == Verb::get) co_return co_await GetObjectTagging(ctx);

@@ -19,6 +19,11 @@ class XmlWriter {
   XmlWriter& Close(std::string_view name);
   XmlWriter& Element(std::string_view name, std::string_view text);
   XmlWriter& Text(std::string_view text);
+  // Appends markup as is (for elements with attributes).
+  XmlWriter& Raw(std::string_view markup) {
+    out_.append(markup);
+    return *this;
+  }
   std::string Finish() { return std::move(out_); }
 
  private:

@@ -328,5 +328,75 @@ class TaggingAndConditionsTests(ServerTestCase):
         self.assertEqual(self.s3.get_object(Bucket=b, Key="cond")["Body"].read(), b"4")
 
 
+class AclTests(ServerTestCase):
+    @classmethod
+    def prepare(cls, server):
+        server.start()
+        server.stop()
+        account = server.admin("create-account", "--name", "other")
+        cls.other_key = server.admin("create-access-key", "--account", account["AccountId"])
+
+    def other(self):
+        return self.server.client(key=self.other_key["AccessKeyId"],
+                                  secret=self.other_key["SecretAccessKey"])
+
+    def anonymous_get(self, path):
+        from lib import send_raw
+        return send_raw(self.server, "GET", path, b"", {})
+
+    def test_new_buckets_have_acls_disabled(self):
+        b = self.bucket()
+        owner = self.s3.list_buckets()["Owner"]["ID"]
+        rules = self.s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"]
+        self.assertEqual(rules, [{"ObjectOwnership": "BucketOwnerEnforced"}])
+        acl = self.s3.get_bucket_acl(Bucket=b)
+        self.assertEqual(acl["Owner"]["ID"], owner)
+        self.assertEqual(acl["Grants"], [{"Grantee": {"ID": owner, "DisplayName":
+                                                      acl["Owner"]["DisplayName"],
+                                                      "Type": "CanonicalUser"},
+                                          "Permission": "FULL_CONTROL"}])
+        self.assertError(self.s3.put_object, 400, "AccessControlListNotSupported", Bucket=b,
+                         Key="k", Body=b"x", ACL="public-read")
+        self.s3.put_object(Bucket=b, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+        self.assertError(self.s3.put_bucket_acl, 400, "AccessControlListNotSupported", Bucket=b,
+                         ACL="public-read")
+        self.assertError(self.s3.create_bucket, 400, "InvalidBucketAclWithObjectOwnership",
+                         Bucket=self.bucket(create=False), ACL="public-read")
+        status, _, body = self.anonymous_get("/%s/k" % b)
+        self.assertEqual(status, 403)
+
+    def test_object_writer_acls(self):
+        b = self.bucket(create=False)
+        self.s3.create_bucket(Bucket=b, ObjectOwnership="ObjectWriter")
+        self.s3.put_object(Bucket=b, Key="public", Body=b"for everyone", ACL="public-read")
+        self.s3.put_object(Bucket=b, Key="private", Body=b"mine")
+        status, _, body = self.anonymous_get("/%s/public" % b)
+        self.assertEqual((status, body), (200, b"for everyone"))
+        self.assertEqual(self.anonymous_get("/%s/private" % b)[0], 403)
+        self.assertEqual(self.anonymous_get("/%s?list-type=2" % b)[0], 403)
+        grants = self.s3.get_object_acl(Bucket=b, Key="public")["Grants"]
+        self.assertIn({"Grantee": {"Type": "Group",
+                                   "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+                       "Permission": "READ"}, grants)
+
+        # A grant to another account's canonical id lets it read.
+        other = self.other()
+        other_id = other.list_buckets()["Owner"]["ID"]
+        self.assertError(other.get_object, 403, "AccessDenied", Bucket=b, Key="private")
+        self.s3.put_object_acl(Bucket=b, Key="private", GrantRead='id="%s"' % other_id)
+        self.assertEqual(other.get_object(Bucket=b, Key="private")["Body"].read(), b"mine")
+
+        # Bucket ACLs: public-read lets anyone list; public-read-write lets anyone write.
+        self.s3.put_bucket_acl(Bucket=b, ACL="public-read")
+        self.assertEqual(self.anonymous_get("/%s?list-type=2" % b)[0], 200)
+        self.assertEqual(self.s3.get_bucket_acl(Bucket=b)["Grants"][1]["Permission"], "READ")
+        self.assertError(other.put_object, 403, "AccessDenied", Bucket=b, Key="w", Body=b"x")
+        self.s3.put_bucket_acl(Bucket=b, ACL="public-read-write")
+        other.put_object(Bucket=b, Key="w", Body=b"written by other")
+        # Under ObjectWriter the writer owns what it writes.
+        owner = other.get_object_acl(Bucket=b, Key="w")["Owner"]["ID"]
+        self.assertEqual(owner, other_id)
+
+
 if __name__ == "__main__":
     unittest.main()
