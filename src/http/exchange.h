@@ -55,6 +55,9 @@ class Exchange {
   virtual Task<absl::Status> WriteHeader(ResponseHeader head, uint64_t length) = 0;
   virtual Task<absl::Status> WriteBody(std::string_view data) = 0;
   virtual bool responded() const = 0;
+  // Adds a header to whichever response this exchange sends (e.g. CORS headers decided
+  // before the operation runs).
+  virtual void AddResponseHeader(std::string name, std::string value) = 0;
 };
 
 }  // namespace coffer::http

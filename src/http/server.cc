@@ -100,6 +100,9 @@ class ExchangeImpl final : public Exchange {
   bool body_done() const override { return body_done_; }
   bool responded() const override { return responded_; }
   bool broken() const { return broken_; }
+  void AddResponseHeader(std::string name, std::string value) override {
+    extra_headers_.emplace_back(std::move(name), std::move(value));
+  }
   bool keep_alive() const { return keep_alive_; }
 
   Task<absl::StatusOr<size_t>> ReadSome(char* buf, size_t n) override {
@@ -178,6 +181,7 @@ class ExchangeImpl final : public Exchange {
     head.set(bhttp::field::date, FormatHttpDate(absl::Now()));
     head.set("x-amz-request-id", request_id_);
     head.set("x-amz-id-2", host_id_);
+    for (const auto& [name, value] : extra_headers_) head.set(name, value);
     if (!keep_alive_) head.set(bhttp::field::connection, "close");
   }
 
@@ -191,6 +195,7 @@ class ExchangeImpl final : public Exchange {
   std::optional<uint64_t> content_length_;
   bool body_done_ = false, expect_continue_ = false, continue_sent_ = false;
   bool responded_ = false, broken_ = false, keep_alive_ = false;
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 
 uint64_t Server::Impl::Register(net::any_io_executor ex, std::function<void()> cancel) {

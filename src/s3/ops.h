@@ -54,6 +54,16 @@ http::Task<OpResult> PutBucketOwnershipControls(S3Context& ctx);
 http::Task<OpResult> GetBucketOwnershipControls(S3Context& ctx);
 http::Task<OpResult> DeleteBucketOwnershipControls(S3Context& ctx);
 
+http::Task<OpResult> PutBucketCors(S3Context& ctx);
+http::Task<OpResult> GetBucketCors(S3Context& ctx);
+http::Task<OpResult> DeleteBucketCors(S3Context& ctx);
+http::Task<OpResult> CorsPreflight(S3Context& ctx);  // OPTIONS
+// Adds the Access-Control-* headers to the response of a request with an Origin that
+// the bucket's CORS rules allow.
+void AddCorsHeaders(S3Context& ctx);
+
+http::Task<OpResult> GetObjectAttributes(S3Context& ctx);
+
 http::Task<OpResult> CopyObject(S3Context& ctx);
 http::Task<OpResult> UploadPartCopy(S3Context& ctx);
 

@@ -12,7 +12,7 @@ using Verb = http::bhttp::verb;
 // Sub-resources of S3's API that later issues implement; a request naming one is
 // answered NotImplemented rather than mistaken for a plain object or bucket call.
 constexpr std::array kSubresources = {
-    "accelerate", "analytics", "attributes", "cors", "encryption",
+    "accelerate", "analytics", "encryption",
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
     "notification", "object-lock", "policy", "policyStatus",
     "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
@@ -72,6 +72,8 @@ std::optional<Address> S3Service::ResolveAddressFor(const http::RequestHeader& h
 
 http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
   const Verb verb = ctx.header().method();
+  if (verb == Verb::options) co_return co_await CorsPreflight(ctx);
+  AddCorsHeaders(ctx);
   if (ctx.bucket.empty()) {
     if (!ctx.request.principal) co_return S3Error::AccessDenied();
     if (verb == Verb::get) co_return co_await ListBuckets(ctx);
@@ -84,6 +86,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
   if (ctx.key.empty()) {
     switch (verb) {
       case Verb::put:
+        if (ctx.HasParam("cors")) co_return co_await PutBucketCors(ctx);
         if (ctx.HasParam("acl")) co_return co_await PutBucketAcl(ctx);
         if (ctx.HasParam("ownershipControls")) co_return co_await PutBucketOwnershipControls(ctx);
         if (ctx.HasParam("versioning")) co_return co_await PutBucketVersioning(ctx);
@@ -91,6 +94,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
         co_return co_await CreateBucket(ctx);
       case Verb::head: co_return co_await HeadBucket(ctx);
       case Verb::delete_:
+        if (ctx.HasParam("cors")) co_return co_await DeleteBucketCors(ctx);
         if (ctx.HasParam("tagging")) co_return co_await DeleteBucketTagging(ctx);
         if (ctx.HasParam("ownershipControls"))
           co_return co_await DeleteBucketOwnershipControls(ctx);
@@ -99,6 +103,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
         if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
         if (ctx.HasParam("tagging")) co_return co_await GetBucketTagging(ctx);
         if (ctx.HasParam("acl")) co_return co_await GetBucketAcl(ctx);
+        if (ctx.HasParam("cors")) co_return co_await GetBucketCors(ctx);
         if (ctx.HasParam("ownershipControls")) co_return co_await GetBucketOwnershipControls(ctx);
         if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
         if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
@@ -133,6 +138,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
       co_return co_await PutObject(ctx);
     case Verb::get:
       if (upload) co_return co_await ListParts(ctx);
+      if (ctx.HasParam("attributes")) co_return co_await GetObjectAttributes(ctx);
       co_return co_await GetObject(ctx);
     case Verb::head: co_return co_await GetObject(ctx);
     case Verb::delete_:

@@ -398,5 +398,75 @@ class AclTests(ServerTestCase):
         self.assertEqual(owner, other_id)
 
 
+class CorsAndAttributesTests(ServerTestCase):
+    def test_cors_configuration_and_preflight(self):
+        from lib import send_raw
+        b = self.bucket()
+        self.assertError(self.s3.get_bucket_cors, 404, "NoSuchCORSConfiguration", Bucket=b)
+        preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"}
+        status, _, body = send_raw(self.server, "OPTIONS", "/%s/k" % b, b"", preflight)
+        self.assertEqual((status, b"<Code>AccessForbidden</Code>" in body), (403, True))
+        rules = [{"AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET", "PUT"],
+                  "AllowedHeaders": ["content-*", "x-amz-*"], "ExposeHeaders": ["ETag"],
+                  "MaxAgeSeconds": 300}]
+        self.s3.put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": rules})
+        got = self.s3.get_bucket_cors(Bucket=b)["CORSRules"][0]
+        self.assertEqual(got["AllowedOrigins"], ["https://*.example.com"])
+        self.assertEqual(got["MaxAgeSeconds"], 300)
+
+        status, headers, _ = send_raw(self.server, "OPTIONS", "/%s/k" % b, b"", dict(
+            preflight, **{"Access-Control-Request-Headers": "Content-Type, X-Amz-Date"}))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Access-Control-Allow-Origin"], "https://app.example.com")
+        self.assertEqual(headers["Access-Control-Allow-Methods"], "GET, PUT")
+        self.assertEqual(headers["Access-Control-Allow-Headers"], "content-type, x-amz-date")
+        self.assertEqual(headers["Access-Control-Max-Age"], "300")
+        for bad in [dict(preflight, Origin="https://evil.test"),
+                    dict(preflight, **{"Access-Control-Request-Method": "DELETE"}),
+                    dict(preflight, **{"Access-Control-Request-Headers": "authorization2"})]:
+            self.assertEqual(send_raw(self.server, "OPTIONS", "/%s/k" % b, b"", bad)[0], 403)
+        status, _, body = send_raw(self.server, "OPTIONS", "/%s/k" % b, b"",
+                                   {"Access-Control-Request-Method": "GET"})
+        self.assertEqual((status, b"<Code>BadRequest</Code>" in body), (400, True))
+
+        # An actual request from an allowed origin carries the CORS headers.
+        self.s3.put_object(Bucket=b, Key="k", Body=b"x")
+        status, headers, _ = self.server.signed_request(
+            "GET", "/%s/k" % b, headers={"Origin": "https://app.example.com"})
+        self.assertEqual(headers.get("Access-Control-Allow-Origin"), "https://app.example.com")
+        self.assertEqual(headers.get("Access-Control-Expose-Headers"), "ETag")
+        self.s3.delete_bucket_cors(Bucket=b)
+        self.assertError(self.s3.get_bucket_cors, 404, "NoSuchCORSConfiguration", Bucket=b)
+        self.assertError(self.s3.put_bucket_cors, 400, "InvalidRequest", Bucket=b,
+                         CORSConfiguration={"CORSRules": [{"AllowedOrigins": ["*"],
+                                                           "AllowedMethods": ["PATCH"]}]})
+
+    def test_get_object_attributes(self):
+        b = self.bucket()
+        data = os.urandom(1000)
+        self.s3.put_object(Bucket=b, Key="a", Body=data, ChecksumAlgorithm="SHA256")
+        r = self.s3.get_object_attributes(Bucket=b, Key="a", ObjectAttributes=[
+            "ETag", "Checksum", "StorageClass", "ObjectSize"])
+        self.assertEqual(r["ETag"], md5(data))
+        self.assertEqual(r["ObjectSize"], 1000)
+        self.assertEqual(r["StorageClass"], "STANDARD")
+        self.assertEqual(r["Checksum"]["ChecksumSHA256"],
+                         base64.b64encode(hashlib.sha256(data).digest()).decode())
+        parts = [os.urandom(5 * MIB), os.urandom(10)]
+        mp = self.s3.create_multipart_upload(Bucket=b, Key="m")
+        done = [{"PartNumber": i, "ETag": self.s3.upload_part(
+            Bucket=b, Key="m", UploadId=mp["UploadId"], PartNumber=i, Body=p)["ETag"]}
+            for i, p in enumerate(parts, 1)]
+        self.s3.complete_multipart_upload(Bucket=b, Key="m", UploadId=mp["UploadId"],
+                                          MultipartUpload={"Parts": done})
+        r = self.s3.get_object_attributes(Bucket=b, Key="m", ObjectAttributes=["ObjectParts"],
+                                          MaxParts=1)
+        self.assertEqual(r["ObjectParts"]["TotalPartsCount"], 2)
+        self.assertEqual([p["Size"] for p in r["ObjectParts"]["Parts"]], [5 * MIB])
+        self.assertTrue(r["ObjectParts"]["IsTruncated"])
+        self.assertError(self.s3.get_object_attributes, 404, "NoSuchKey", Bucket=b, Key="none",
+                         ObjectAttributes=["ETag"])
+
+
 if __name__ == "__main__":
     unittest.main()
