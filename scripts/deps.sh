@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Coffer needs to build, run and test, when missing.
 set -euo pipefail
 build=(g++ cmake ninja-build ccache pkg-config libssl-dev zlib1g-dev libboost-dev
-       librocksdb-dev libabsl-dev libgtest-dev libgmock-dev)
+       librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev)
 test=(awscli python3-boto3 s3cmd rclone curl openssl procps)
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

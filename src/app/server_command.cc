@@ -93,6 +93,9 @@ int ServerCommand(const std::vector<std::string>& args) {
   s3_config.domains = flags->GetAll("domain");
   s3_config.domains.push_back("s3.localhost");
   s3_config.domains.push_back("localhost");
+  s3_config.lookup_key = [ids = stores->identities.get()](const std::string& id) {
+    return ids->LookupAccessKey(id);
+  };
   s3::S3Service s3(stores->catalog.get(), s3_config);
   gateway::Gateway gateway(stores->identities.get(), region, &s3);
 

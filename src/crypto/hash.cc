@@ -52,14 +52,22 @@ std::string Sha256(std::string_view data) { return OneShot(Digest::Algorithm::kS
 std::string Md5(std::string_view data) { return OneShot(Digest::Algorithm::kMd5, data); }
 std::string Sha1(std::string_view data) { return OneShot(Digest::Algorithm::kSha1, data); }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
+static std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
             reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n)) {
     std::abort();
   }
   return std::string(reinterpret_cast<char*>(out), n);
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha256(), key, data);
+}
+
+std::string HmacSha1(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha1(), key, data);
 }
 
 std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,

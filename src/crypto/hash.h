@@ -29,6 +29,8 @@ std::string Sha256(std::string_view data);
 std::string Md5(std::string_view data);
 std::string Sha1(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
+// Only for AWS Signature Version 2 (legacy clients and POST forms).
+std::string HmacSha1(std::string_view key, std::string_view data);
 // HKDF-SHA256 (RFC 5869) producing `length` bytes.
 std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
                        size_t length);

@@ -24,6 +24,11 @@ TEST(Hash, HmacRfc4231Case2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Hash, HmacSha1Rfc2202Case2) {
+  EXPECT_EQ(HexLower(HmacSha1("Jefe", "what do ya want for nothing?")),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
 TEST(Hash, HkdfRfc5869Case1) {
   std::string ikm(22, '\x0b');
   std::string salt = *HexDecode("000102030405060708090a0b0c");

@@ -41,13 +41,18 @@ http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx, BucketA
   auto bucket = ctx.catalog.GetBucket(ctx.bucket);
   if (!bucket.ok()) co_return FromStatus(bucket.status());
   if (!bucket->has_value()) co_return S3Error::NoSuchBucket(ctx.bucket);
-  const BucketInfo& b = **bucket;
-  if (IsAccount(ctx, b.owner_account) || need == BucketAccess::kObject) co_return b;
+  if (auto err = CheckBucketAccess(ctx, **bucket, need)) co_return *err;
+  co_return **bucket;
+}
+
+std::optional<S3Error> CheckBucketAccess(const S3Context& ctx, const BucketInfo& b,
+                                         BucketAccess need) {
+  if (IsAccount(ctx, b.owner_account) || need == BucketAccess::kObject) return std::nullopt;
   if (need != BucketAccess::kOwner && AclsEnabled(b)) {
     Acl acl = DecodeAcl(b.acl, iam::CanonicalUserIdOf(b.owner_account));
-    if (AclAllows(acl, RequesterId(ctx), PermissionFor(need))) co_return b;
+    if (AclAllows(acl, RequesterId(ctx), PermissionFor(need))) return std::nullopt;
   }
-  co_return S3Error::AccessDenied();
+  return S3Error::AccessDenied();
 }
 
 bool CanAccessObject(const S3Context& ctx, const BucketInfo& bucket, const ObjectInfo& object,
@@ -58,10 +63,11 @@ bool CanAccessObject(const S3Context& ctx, const BucketInfo& bucket, const Objec
   return AclAllows(acl, RequesterId(ctx), p);
 }
 
-std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx, const BucketInfo& bucket,
-                                         ObjectInfo& object) {
+std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx,
+                                         const auth::SignableRequest& fields,
+                                         const BucketInfo& bucket, ObjectInfo& object) {
   const std::string bucket_owner = iam::CanonicalUserIdOf(bucket.owner_account);
-  const std::string canned = ctx.Header("x-amz-acl");
+  const std::string canned = fields.Header("x-amz-acl");
   // Who owns what the caller writes: the bucket owner, unless the bucket lets writers
   // keep their objects (ObjectWriter, or BucketOwnerPreferred without
   // bucket-owner-full-control). Anonymous writes always go to the bucket owner.
@@ -72,7 +78,7 @@ std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx, const BucketInfo&
   if (writer_owns && ctx.request.principal) object.owner_account = ctx.request.principal->account_id;
 
   const std::string owner_id = iam::CanonicalUserIdOf(object.owner_account);
-  auto acl = AclFromHeaders(ctx.request.signable.headers, owner_id, bucket_owner);
+  auto acl = AclFromHeaders(fields.headers, owner_id, bucket_owner);
   if (auto* err = std::get_if<S3Error>(&acl)) return *err;
   const auto& given = std::get<std::optional<Acl>>(acl);
   object.acl.clear();

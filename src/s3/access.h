@@ -26,6 +26,10 @@ enum class BucketAccess {
 http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(
     S3Context& ctx, BucketAccess need = BucketAccess::kOwner);
 
+// The check LoadBucket makes, for a bucket already loaded.
+std::optional<S3Error> CheckBucketAccess(const S3Context& ctx, const BucketInfo& bucket,
+                                         BucketAccess need);
+
 bool AclsEnabled(const BucketInfo& bucket);
 // The caller's canonical user id; empty for anonymous requests.
 std::string RequesterId(const S3Context& ctx);
@@ -35,7 +39,9 @@ bool CanAccessObject(const S3Context& ctx, const BucketInfo& bucket, const Objec
 // The account that owns an object a caller writes into `bucket`, and its ACL from the
 // request's x-amz-acl / x-amz-grant-* headers (AccessControlListNotSupported when the
 // bucket has ACLs disabled and the request asks for more than the owner's control).
-std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx, const BucketInfo& bucket,
-                                         ObjectInfo& object);
+// `fields` are the request's headers, or a POST form's fields.
+std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx,
+                                         const auth::SignableRequest& fields,
+                                         const BucketInfo& bucket, ObjectInfo& object);
 
 }  // namespace coffer::s3

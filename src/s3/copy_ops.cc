@@ -150,8 +150,8 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
-  if (auto err = AssignOwnerAndAcl(ctx, std::get<BucketInfo>(bucket), object)) co_return *err;
-  if (auto err = CollectMetadata(ctx, object)) co_return *err;
+  if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), object)) co_return *err;
+  if (auto err = CollectMetadata(ctx.request.signable, object)) co_return *err;
   if (metadata_directive == "COPY") {
     object.content_type = from.content_type;
     object.content_headers = from.content_headers;

@@ -81,10 +81,10 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
   upload.key = ctx.key;
   upload.initiated = absl::Now();
   upload.initiator_arn = ctx.request.principal ? ctx.request.principal->Arn() : "anonymous";
-  if (auto err = AssignOwnerAndAcl(ctx, std::get<BucketInfo>(bucket), upload.object))
+  if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), upload.object))
     co_return *err;
   upload.owner_account = upload.object.owner_account;
-  if (auto err = CollectMetadata(ctx, upload.object)) co_return *err;
+  if (auto err = CollectMetadata(ctx.request.signable, upload.object)) co_return *err;
 
   if (ctx.HasHeader("x-amz-checksum-algorithm")) {
     auto a = crypto::ParseChecksumAlgorithm(ctx.Header("x-amz-checksum-algorithm"));

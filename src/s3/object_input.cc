@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
+#include "s3/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -90,9 +91,24 @@ std::variant<HeaderList, S3Error> ParseTagQuery(std::string_view query) {
   return tags;
 }
 
-std::optional<S3Error> CollectMetadata(const S3Context& ctx, ObjectInfo& o) {
+std::variant<HeaderList, S3Error> ParseTaggingXml(std::string_view xml) {
+  auto doc = ParseXml(xml);
+  if (!doc || doc->name != "Tagging") return S3Error::MalformedXML();
+  const XmlNode* set = doc->Child("TagSet");
+  if (!set) return S3Error::MalformedXML();
+  HeaderList tags;
+  for (const XmlNode* tag : set->Children("Tag")) {
+    auto k = tag->ChildText("Key");
+    auto v = tag->ChildText("Value");
+    if (!k || !v) return S3Error::MalformedXML();
+    tags.emplace_back(*k, *v);
+  }
+  return tags;
+}
+
+std::optional<S3Error> CollectMetadata(const auth::SignableRequest& ctx, ObjectInfo& o) {
   size_t meta_size = 0;
-  for (const auto& [name, value] : ctx.request.signable.headers) {
+  for (const auto& [name, value] : ctx.headers) {
     std::string n = Lower(name);
     if (n.starts_with("x-amz-meta-")) {
       meta_size += n.size() - 11 + value.size();

@@ -18,13 +18,16 @@ inline constexpr uint64_t kMaxPutSize = 5ull << 30;  // one PUT or one part
 inline constexpr size_t kMaxKeyBytes = 1024;
 
 // Content-Type, the standard content headers, x-amz-meta-*, x-amz-storage-class and
-// x-amz-tagging from the request into `o`. MetadataTooLarge, InvalidStorageClass,
-// InvalidTag.
-std::optional<S3Error> CollectMetadata(const S3Context& ctx, ObjectInfo& o);
+// x-amz-tagging from a request's headers (or a POST form's fields) into `o`.
+// MetadataTooLarge, InvalidStorageClass, InvalidTag.
+std::optional<S3Error> CollectMetadata(const auth::SignableRequest& fields, ObjectInfo& o);
 
 // Parses a tag set given as a URL query string ("k1=v1&k2=v2"), as x-amz-tagging and
 // POST forms carry it, and checks S3's limits (InvalidTag).
 std::variant<HeaderList, S3Error> ParseTagQuery(std::string_view query);
+// Parses a <Tagging><TagSet> document (MalformedXML), as PutObjectTagging and POST
+// forms carry it; limits are checked by ValidateTags.
+std::variant<HeaderList, S3Error> ParseTaggingXml(std::string_view xml);
 // Checks S3's tag limits: at most `max` tags (10 on objects, 50 on buckets), keys 1-128
 // and values 0-256 characters, no duplicate keys, no "aws:" prefix.
 std::optional<S3Error> ValidateTags(const HeaderList& tags, size_t max = 10);

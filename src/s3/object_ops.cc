@@ -67,8 +67,8 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
-  if (auto err = AssignOwnerAndAcl(ctx, std::get<BucketInfo>(bucket), object)) co_return *err;
-  if (auto err = CollectMetadata(ctx, object)) co_return *err;
+  if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), object)) co_return *err;
+  if (auto err = CollectMetadata(ctx.request.signable, object)) co_return *err;
   auto received = co_await ReceiveBody(ctx);
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);

@@ -64,6 +64,8 @@ void AddCorsHeaders(S3Context& ctx);
 
 http::Task<OpResult> GetObjectAttributes(S3Context& ctx);
 
+http::Task<OpResult> PostObject(S3Context& ctx);  // browser form uploads
+
 http::Task<OpResult> CopyObject(S3Context& ctx);
 http::Task<OpResult> UploadPartCopy(S3Context& ctx);
 

@@ -5,6 +5,7 @@
 // to render. Handlers never see sockets or OpenSSL.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "gateway/gateway.h"
+#include "iam/identity_store.h"
 #include "s3/catalog.h"
 #include "s3/error.h"
 
@@ -20,6 +22,8 @@ namespace coffer::s3 {
 struct ServiceConfig {
   std::string region = "us-east-1";
   std::vector<std::string> domains;  // for virtual-hosted-style addressing
+  // Looks up an access key's secret and principal (POST forms sign their policy).
+  std::function<absl::StatusOr<iam::KeyGrant>(const std::string& access_key_id)> lookup_key;
 };
 
 using Query = std::multimap<std::string, std::string>;

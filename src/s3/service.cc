@@ -111,7 +111,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
         co_return co_await ListObjects(ctx);
       case Verb::post:
         if (ctx.HasParam("delete")) co_return co_await DeleteObjects(ctx);
-        co_return NotYet("POST object uploads");
+        co_return co_await PostObject(ctx);
       default:
         co_return S3Error::MethodNotAllowed(method, "BUCKET");
     }

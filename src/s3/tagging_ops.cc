@@ -10,21 +10,6 @@ namespace {
 
 constexpr size_t kMaxBucketTags = 50;
 
-std::variant<HeaderList, S3Error> ParseTaggingXml(const std::string& xml) {
-  auto doc = ParseXml(xml);
-  if (!doc || doc->name != "Tagging") return S3Error::MalformedXML();
-  const XmlNode* set = doc->Child("TagSet");
-  if (!set) return S3Error::MalformedXML();
-  HeaderList tags;
-  for (const XmlNode* tag : set->Children("Tag")) {
-    auto k = tag->ChildText("Key");
-    auto v = tag->ChildText("Value");
-    if (!k || !v) return S3Error::MalformedXML();
-    tags.emplace_back(*k, *v);
-  }
-  return tags;
-}
-
 std::string TaggingXml(const HeaderList& tags) {
   XmlWriter w;
   w.Open("Tagging", true).Open("TagSet");

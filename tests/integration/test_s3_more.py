@@ -468,5 +468,71 @@ class CorsAndAttributesTests(ServerTestCase):
                          ObjectAttributes=["ETag"])
 
 
+def multipart_form(fields, file_data, filename="upload.bin", boundary="coffer-form-boundary"):
+    out = b""
+    for name, value in fields.items():
+        out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                % (boundary, name, value)).encode()
+    out += ('--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n'
+            'Content-Type: application/octet-stream\r\n\r\n' % (boundary, filename)).encode()
+    out += file_data + ("\r\n--%s--\r\n" % boundary).encode()
+    return out, {"Content-Type": "multipart/form-data; boundary=%s" % boundary}
+
+
+class PostObjectTests(ServerTestCase):
+    def post(self, b, fields, data, **kw):
+        from lib import send_raw
+        body, headers = multipart_form(fields, data, **kw)
+        return send_raw(self.server, "POST", "/" + b, body, headers)
+
+    def test_presigned_post_sigv4_and_sigv2(self):
+        b = self.bucket()
+        for version in ["s3v4", "s3"]:
+            s3 = self.server.client(signature_version=version)
+            post = s3.generate_presigned_post(
+                Bucket=b, Key="forms/%s/${filename}" % version,
+                Fields={"success_action_status": "201", "Content-Type": "text/plain"},
+                Conditions=[{"success_action_status": "201"}, {"Content-Type": "text/plain"},
+                            ["content-length-range", 1, 1000]],
+                ExpiresIn=60)
+            status, headers, body = self.post(b, post["fields"], b"posted data",
+                                              filename="a.txt")
+            self.assertEqual(status, 201, body)
+            self.assertIn(b"<Key>forms/%s/a.txt</Key>" % version.encode(), body)
+            got = self.s3.get_object(Bucket=b, Key="forms/%s/a.txt" % version)
+            self.assertEqual(got["Body"].read(), b"posted data")
+            self.assertEqual(got["ContentType"], "text/plain")
+
+    def test_policy_is_enforced(self):
+        from lib import error_code
+        b = self.bucket()
+        s3 = self.server.client(signature_version="s3v4")
+        post = s3.generate_presigned_post(Bucket=b, Key="k", Conditions=[
+            ["content-length-range", 1, 10]], ExpiresIn=60)
+        status, _, body = self.post(b, post["fields"], b"x" * 11)
+        self.assertEqual((status, error_code(body)), (400, "EntityTooLarge"))
+        extra = dict(post["fields"], **{"x-amz-meta-extra": "1"})
+        status, _, body = self.post(b, extra, b"x")
+        self.assertEqual((status, error_code(body)), (403, "AccessDenied"))
+        self.assertIn(b"Extra input fields: x-amz-meta-extra", body)
+        wrong_key = dict(post["fields"], key="other")
+        status, _, body = self.post(b, wrong_key, b"x")
+        self.assertEqual((status, error_code(body)), (403, "AccessDenied"))
+        bad_sig = dict(post["fields"], **{"x-amz-signature": "0" * 64})
+        status, _, body = self.post(b, bad_sig, b"x")
+        self.assertEqual((status, error_code(body)), (403, "SignatureDoesNotMatch"))
+        expired = s3.generate_presigned_post(Bucket=b, Key="k", ExpiresIn=-10)
+        status, _, body = self.post(b, expired["fields"], b"x")
+        self.assertEqual((status, error_code(body)), (403, "AccessDenied"))
+        self.assertIn(b"Policy expired", body)
+        status, _, body = self.post(b, {}, b"anonymous")
+        self.assertEqual((status, error_code(body)), (400, "InvalidArgument"))
+        status, _, body = self.post(b, {"key": "anon"}, b"anonymous")
+        self.assertEqual((status, error_code(body)), (403, "AccessDenied"))
+        self.assertError(self.s3.head_object, 404, "404", Bucket=b, Key="anon")
+        status, _, body = self.post(b, post["fields"], b"ok")
+        self.assertEqual(status, 204, body)
+
+
 if __name__ == "__main__":
     unittest.main()
