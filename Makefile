@@ -15,6 +15,7 @@ deps:
 
 test-deps:
 	@scripts/deps.sh --test
+	cd tests/js && npm ci --no-audit --no-fund
 
 build:
 	@[ -f $(BUILD)/build.ninja ] || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release

@@ -14,8 +14,10 @@ for suite in test_server test_s3_api test_s3_more test_auth test_durability; do
     failed+=("$suite")
   fi
 done
-echo "== test_clients.sh"
-timeout 900 ./test_clients.sh || failed+=("test_clients.sh")
+for script in test_clients.sh test_js.sh; do
+  echo "== $script"
+  timeout 900 "./$script" || failed+=("$script")
+done
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then

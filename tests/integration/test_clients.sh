@@ -102,6 +102,15 @@ check "rclone mkdir" $R mkdir coffer:rclone-bucket
 check "rclone copy" $R copy small.txt coffer:rclone-bucket/dir
 check "rclone ls" bash -c "$R ls coffer:rclone-bucket | grep -q dir/small.txt"
 check "rclone cat" bash -c "$R cat coffer:rclone-bucket/dir/small.txt | cmp - small.txt"
+mkdir -p tree/sub/deeper && for i in 1 2 3; do head -c $((i * 300000)) /dev/urandom > tree/f$i; done
+echo nested > tree/sub/deeper/n.txt; head -c 3000000 /dev/urandom > tree/sub/big
+check "rclone sync up" $R sync tree coffer:rclone-bucket/tree
+check "rclone check after sync up" $R check tree coffer:rclone-bucket/tree
+echo changed > tree/f1; rm tree/f2
+check "rclone sync changes" $R sync tree coffer:rclone-bucket/tree
+check "rclone check after changes" $R check tree coffer:rclone-bucket/tree
+check "rclone sync down" $R sync coffer:rclone-bucket/tree tree-back
+check "rclone check down" $R check tree tree-back
 check "rclone purge" $R purge coffer:rclone-bucket
 
 echo
