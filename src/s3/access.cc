@@ -20,13 +20,6 @@ bool IsAccount(const S3Context& ctx, const std::string& account) {
   return ctx.request.principal && ctx.request.principal->account_id == account;
 }
 
-S3Error AclNotSupported() {
-  S3Error e;
-  e.status = 400;
-  e.code = "AccessControlListNotSupported";
-  e.message = "The bucket does not allow ACLs";
-  return e;
-}
 
 }  // namespace
 
@@ -84,7 +77,7 @@ std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx,
   object.acl.clear();
   if (!given) return std::nullopt;
   if (!AclsEnabled(bucket)) {
-    if (!IsOwnerOnly(*given, owner_id)) return AclNotSupported();
+    if (!IsOwnerOnly(*given, owner_id)) return S3Error::AccessControlListNotSupported();
     return std::nullopt;
   }
   object.acl = EncodeAcl(*given);

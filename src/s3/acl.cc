@@ -27,19 +27,15 @@ std::optional<Permission> ParsePermission(std::string_view name) {
 }
 
 S3Error MalformedAcl() {
-  S3Error e;
-  e.status = 400;
-  e.code = "MalformedACLError";
-  e.message = "The XML you provided was not well-formed or did not validate against our "
-              "published schema.";
+  S3Error e = S3Error::Of(400, "MalformedACLError",
+                           "The XML you provided was not well-formed or did not validate against our "
+              "published schema.");
   return e;
 }
 
 S3Error UnresolvableEmail(const std::string& email) {
-  S3Error e;
-  e.status = 400;
-  e.code = "UnresolvableGrantByEmailAddress";
-  e.message = "The e-mail address you provided does not match any account on record.";
+  S3Error e = S3Error::Of(400, "UnresolvableGrantByEmailAddress",
+                           "The e-mail address you provided does not match any account on record.");
   e.With("EmailAddressProvided", email);
   return e;
 }

@@ -8,14 +8,6 @@
 namespace coffer::s3 {
 namespace {
 
-S3Error AclNotSupported() {
-  S3Error e;
-  e.status = 400;
-  e.code = "AccessControlListNotSupported";
-  e.message = "The bucket does not allow ACLs";
-  return e;
-}
-
 // The ACL a Put*Acl request sets: from x-amz-acl / x-amz-grant-* headers, or from an
 // AccessControlPolicy body.
 http::Task<std::variant<Acl, S3Error>> RequestedAcl(S3Context& ctx, const std::string& owner_id,
@@ -60,7 +52,7 @@ http::Task<OpResult> PutBucketAcl(S3Context& ctx) {
   auto acl = co_await RequestedAcl(ctx, owner_id, owner_id);
   if (auto* err = std::get_if<S3Error>(&acl)) co_return *err;
   const Acl& given = std::get<Acl>(acl);
-  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id)) co_return AclNotSupported();
+  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id)) co_return S3Error::AccessControlListNotSupported();
   std::string encoded = AclsEnabled(b) ? EncodeAcl(given) : "";
   auto s = ctx.catalog.UpdateBucket(ctx.bucket, [&](BucketInfo& info) { info.acl = encoded; });
   if (!s.ok()) co_return FromStatus(s);
@@ -72,21 +64,17 @@ http::Task<OpResult> GetObjectAcl(S3Context& ctx) {
   auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& b = std::get<BucketInfo>(bucket_or);
-  auto version = VersionParam(ctx);
-  if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
-  const auto& version_id = std::get<std::optional<std::string>>(version);
-  auto o = ctx.catalog.GetObject(ctx.bucket, ctx.key, version_id);
-  if (!o.ok()) co_return FromStatus(o.status());
-  if (!o->has_value() || (*o)->delete_marker)
-    co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
-  if (!CanAccessObject(ctx, b, **o, Permission::kReadAcp)) co_return S3Error::AccessDenied();
-  const std::string owner_id = iam::CanonicalUserIdOf((*o)->owner_account);
-  Acl acl = DecodeAcl(AclsEnabled(b) ? (*o)->acl : "", owner_id);
+  auto loaded = LoadObjectVersion(ctx);
+  if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
+  const ObjectInfo& o = std::get<ObjectInfo>(loaded);
+  if (!CanAccessObject(ctx, b, o, Permission::kReadAcp)) co_return S3Error::AccessDenied();
+  const std::string owner_id = iam::CanonicalUserIdOf(o.owner_account);
+  Acl acl = DecodeAcl(AclsEnabled(b) ? o.acl : "", owner_id);
   http::ResponseHeader head;
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
-  AddVersionHeader(head, b, (*o)->version_id);
-  co_await ctx.exchange().Respond(std::move(head), AclXml(acl, owner_id, (*o)->owner_account));
+  AddVersionHeader(head, b, o.version_id);
+  co_await ctx.exchange().Respond(std::move(head), AclXml(acl, owner_id, o.owner_account));
   co_return std::nullopt;
 }
 
@@ -94,22 +82,18 @@ http::Task<OpResult> PutObjectAcl(S3Context& ctx) {
   auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& b = std::get<BucketInfo>(bucket_or);
-  auto version = VersionParam(ctx);
-  if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
-  const auto& version_id = std::get<std::optional<std::string>>(version);
-  auto o = ctx.catalog.GetObject(ctx.bucket, ctx.key, version_id);
-  if (!o.ok()) co_return FromStatus(o.status());
-  if (!o->has_value() || (*o)->delete_marker)
-    co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
-  if (!CanAccessObject(ctx, b, **o, Permission::kWriteAcp)) co_return S3Error::AccessDenied();
-  const std::string owner_id = iam::CanonicalUserIdOf((*o)->owner_account);
+  auto loaded = LoadObjectVersion(ctx);
+  if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
+  const ObjectInfo& o = std::get<ObjectInfo>(loaded);
+  if (!CanAccessObject(ctx, b, o, Permission::kWriteAcp)) co_return S3Error::AccessDenied();
+  const std::string owner_id = iam::CanonicalUserIdOf(o.owner_account);
   auto acl = co_await RequestedAcl(ctx, owner_id, iam::CanonicalUserIdOf(b.owner_account));
   if (auto* err = std::get_if<S3Error>(&acl)) co_return *err;
   const Acl& given = std::get<Acl>(acl);
-  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id)) co_return AclNotSupported();
+  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id)) co_return S3Error::AccessControlListNotSupported();
   std::string encoded = AclsEnabled(b) ? EncodeAcl(given) : "";
   auto updated = co_await http::RunBlocking([&] {
-    return ctx.catalog.UpdateObject(ctx.bucket, ctx.key, version_id,
+    return ctx.catalog.UpdateObject(ctx.bucket, ctx.key, o.version_id,
                                     [&encoded](ObjectInfo& info) { info.acl = encoded; });
   });
   if (!updated.ok()) co_return FromStatus(updated.status());
@@ -141,10 +125,8 @@ http::Task<OpResult> GetBucketOwnershipControls(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   const std::string& setting = std::get<BucketInfo>(bucket).ownership;
   if (setting.empty()) {
-    S3Error e;
-    e.status = 404;
-    e.code = "OwnershipControlsNotFoundError";
-    e.message = "The bucket ownership controls were not found";
+    S3Error e = S3Error::Of(404, "OwnershipControlsNotFoundError",
+                             "The bucket ownership controls were not found");
     e.With("BucketName", ctx.bucket);
     co_return e;
   }

@@ -15,10 +15,6 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx) {
   auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& bucket = std::get<BucketInfo>(bucket_or);
-  auto version = VersionParam(ctx);
-  if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
-  const auto& version_id = std::get<std::optional<std::string>>(version);
-
   std::set<std::string> wanted;
   for (absl::string_view a :
        absl::StrSplit(ctx.Header("x-amz-object-attributes"), ',', absl::SkipWhitespace())) {
@@ -43,17 +39,9 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx) {
     co_return S3Error::InvalidArgument("Invalid part number marker", "x-amz-part-number-marker",
                                        ctx.Header("x-amz-part-number-marker"));
 
-  auto found = ctx.catalog.GetObject(ctx.bucket, ctx.key, version_id);
-  if (!found.ok()) co_return FromStatus(found.status());
-  if (!found->has_value())
-    co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
-  const ObjectInfo& o = **found;
-  if (o.delete_marker) {
-    S3Error e = S3Error::NoSuchKey(ctx.key);
-    e.headers.emplace_back("x-amz-delete-marker", "true");
-    e.headers.emplace_back("x-amz-version-id", o.version_id);
-    co_return e;
-  }
+  auto loaded = LoadObjectVersion(ctx);
+  if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
+  const ObjectInfo& o = std::get<ObjectInfo>(loaded);
   if (!CanAccessObject(ctx, bucket, o, Permission::kRead)) co_return S3Error::AccessDenied();
 
   XmlWriter w;

@@ -89,10 +89,8 @@ http::Task<OpResult> CreateBucket(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&acl)) co_return *err;
   if (const auto& given = std::get<std::optional<Acl>>(acl)) {
     if (!AclsEnabled(bucket) && !IsOwnerOnly(*given, owner_id)) {
-      S3Error e;
-      e.status = 400;
-      e.code = "InvalidBucketAclWithObjectOwnership";
-      e.message = "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
+      S3Error e = S3Error::Of(400, "InvalidBucketAclWithObjectOwnership",
+                               "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
       co_return e;
     }
     if (AclsEnabled(bucket)) bucket.acl = EncodeAcl(*given);

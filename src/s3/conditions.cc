@@ -21,10 +21,8 @@ bool ParseU64(std::string_view s, uint64_t& out) {
 }
 
 S3Error InvalidRange(uint64_t size, std::string_view requested) {
-  S3Error e;
-  e.status = 416;
-  e.code = "InvalidRange";
-  e.message = "The requested range is not satisfiable";
+  S3Error e = S3Error::Of(416, "InvalidRange",
+                           "The requested range is not satisfiable");
   e.With("RangeRequested", std::string(requested));
   e.With("ActualObjectSize", std::to_string(size));
   return e;

@@ -216,11 +216,9 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  std::string pn = ctx.Param("partNumber").value_or("");
-  int number = 0;
-  if (!absl::SimpleAtoi(pn, &number) || number < 1 || number > 10000)
-    co_return S3Error::InvalidArgument("Part number must be an integer between 1 and 10000, "
-                                       "inclusive", "partNumber", pn);
+  auto part_number = PartNumberParam(ctx);
+  if (auto* err = std::get_if<S3Error>(&part_number)) co_return *err;
+  const uint32_t number = std::get<uint32_t>(part_number);
   std::string upload_id = ctx.Param("uploadId").value_or("");
   auto upload = ctx.catalog.GetUpload(ctx.bucket, ctx.key, upload_id);
   if (upload.status().code() == absl::StatusCode::kNotFound || (upload.ok() && upload->completed))
@@ -259,7 +257,7 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   src.object.body.reset();
 
   UploadedPart part;
-  part.number = static_cast<uint32_t>(number);
+  part.number = number;
   part.size = body.size;
   part.etag = body.md5_hex;
   part.last_modified = absl::Now();

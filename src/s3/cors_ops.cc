@@ -27,10 +27,8 @@ std::vector<std::string> RequestedHeaders(const S3Context& ctx) {
 }
 
 S3Error CorsForbidden(std::string message) {
-  S3Error e;
-  e.status = 403;
-  e.code = "AccessForbidden";
-  e.message = std::move(message);
+  S3Error e = S3Error::Of(403, "AccessForbidden",
+                           std::move(message));
   return e;
 }
 
@@ -55,10 +53,8 @@ http::Task<OpResult> GetBucketCors(S3Context& ctx) {
   auto stored = ctx.catalog.GetBucketConfig(ctx.bucket, "cors");
   if (!stored.ok()) co_return FromStatus(stored.status());
   if (!stored->has_value()) {
-    S3Error e;
-    e.status = 404;
-    e.code = "NoSuchCORSConfiguration";
-    e.message = "The CORS configuration does not exist";
+    S3Error e = S3Error::Of(404, "NoSuchCORSConfiguration",
+                             "The CORS configuration does not exist");
     e.With("BucketName", ctx.bucket);
     co_return e;
   }

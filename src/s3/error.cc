@@ -3,13 +3,17 @@
 #include "s3/xml.h"
 
 namespace coffer::s3 {
-namespace {
-S3Error Make(int status, std::string code, std::string message) {
+S3Error S3Error::Of(int status, std::string code, std::string message) {
   S3Error e;
   e.status = status;
   e.code = std::move(code);
   e.message = std::move(message);
   return e;
+}
+
+namespace {
+S3Error Make(int status, std::string code, std::string message) {
+  return S3Error::Of(status, std::move(code), std::move(message));
 }
 }  // namespace
 
@@ -29,6 +33,14 @@ std::string S3Error::ToXml(const std::string& request_id, const std::string& hos
 
 S3Error S3Error::AccessDenied(std::string message) {
   return Make(403, "AccessDenied", std::move(message));
+}
+S3Error S3Error::AccessControlListNotSupported() {
+  return Make(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
+}
+S3Error S3Error::SignatureDoesNotMatch() {
+  return Make(403, "SignatureDoesNotMatch",
+              "The request signature we calculated does not match the signature you provided. "
+              "Check your key and signing method.");
 }
 S3Error S3Error::BadDigest() {
   return Make(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");

@@ -25,7 +25,11 @@ struct S3Error {
   }
   std::string ToXml(const std::string& request_id, const std::string& host_id) const;
 
+  static S3Error Of(int status, std::string code, std::string message);
+
   static S3Error AccessDenied(std::string message = "Access Denied");
+  static S3Error AccessControlListNotSupported();
+  static S3Error SignatureDoesNotMatch();
   static S3Error BadDigest();
   static S3Error BucketAlreadyExists(const std::string& bucket);
   static S3Error BucketAlreadyOwnedByYou(const std::string& bucket);

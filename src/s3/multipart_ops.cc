@@ -73,6 +73,15 @@ void WriteOwner(XmlWriter& w, const char* element, const std::string& account) {
 
 }  // namespace
 
+std::variant<uint32_t, S3Error> PartNumberParam(const S3Context& ctx) {
+  std::string pn = ctx.Param("partNumber").value_or("");
+  int number = 0;
+  if (!absl::SimpleAtoi(pn, &number) || number < 1 || number > 10000)
+    return S3Error::InvalidArgument("Part number must be an integer between 1 and 10000, "
+                                    "inclusive", "partNumber", pn);
+  return static_cast<uint32_t>(number);
+}
+
 http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
   auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
@@ -124,11 +133,9 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
 http::Task<OpResult> UploadPart(S3Context& ctx) {
   auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  std::string pn = ctx.Param("partNumber").value_or("");
-  int number = 0;
-  if (!absl::SimpleAtoi(pn, &number) || number < 1 || number > 10000)
-    co_return S3Error::InvalidArgument("Part number must be an integer between 1 and 10000, "
-                                       "inclusive", "partNumber", pn);
+  auto part_number = PartNumberParam(ctx);
+  if (auto* err = std::get_if<S3Error>(&part_number)) co_return *err;
+  const uint32_t number = std::get<uint32_t>(part_number);
   auto upload_or = LoadUpload(ctx);
   if (auto* err = std::get_if<S3Error>(&upload_or)) co_return *err;
   const UploadInfo& upload = std::get<UploadInfo>(upload_or);
@@ -137,7 +144,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
   UploadedPart part;
-  part.number = static_cast<uint32_t>(number);
+  part.number = number;
   part.size = body.size;
   part.etag = body.md5_hex;
   part.last_modified = absl::Now();

@@ -42,10 +42,8 @@ std::string StoredContentEncoding(const std::string& value) {
 }
 
 S3Error InvalidTag(std::string message) {
-  S3Error e;
-  e.status = 400;
-  e.code = "InvalidTag";
-  e.message = std::move(message);
+  S3Error e = S3Error::Of(400, "InvalidTag",
+                           std::move(message));
   return e;
 }
 

@@ -40,6 +40,23 @@ std::variant<std::optional<std::string>, S3Error> VersionParam(const S3Context& 
   return v;
 }
 
+std::variant<ObjectInfo, S3Error> LoadObjectVersion(const S3Context& ctx) {
+  auto version = VersionParam(ctx);
+  if (auto* err = std::get_if<S3Error>(&version)) return *err;
+  const auto& version_id = std::get<std::optional<std::string>>(version);
+  auto found = ctx.catalog.GetObject(ctx.bucket, ctx.key, version_id);
+  if (!found.ok()) return FromStatus(found.status());
+  if (!found->has_value())
+    return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
+  if ((*found)->delete_marker) {
+    S3Error e = version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
+    e.headers.emplace_back("x-amz-delete-marker", "true");
+    e.headers.emplace_back("x-amz-version-id", (*found)->version_id);
+    return e;
+  }
+  return **std::move(found);
+}
+
 S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx) {
   if (s.code() == absl::StatusCode::kFailedPrecondition) {
     return S3Error::PreconditionFailed(std::string(s.message()) == "If-Match" ? "If-Match"

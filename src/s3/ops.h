@@ -9,6 +9,12 @@ namespace coffer::s3 {
 
 // The versionId query parameter: absent, "null" or a well-formed id (InvalidArgument).
 std::variant<std::optional<std::string>, S3Error> VersionParam(const S3Context& ctx);
+// The version ?versionId names, or the current one, for operations on an object's
+// metadata (ACL, tags, attributes): NoSuchKey or NoSuchVersion when absent, and a
+// delete marker reads as absent (with x-amz-delete-marker).
+std::variant<ObjectInfo, S3Error> LoadObjectVersion(const S3Context& ctx);
+// The partNumber query parameter of UploadPart and UploadPartCopy: 1 to 10000.
+std::variant<uint32_t, S3Error> PartNumberParam(const S3Context& ctx);
 // Maps a failed catalog write: PreconditionFailed, NoSuchBucket, NoSuchKey, ...
 S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx);
 // x-amz-version-id, for buckets that have (or had) versioning and for real version ids.

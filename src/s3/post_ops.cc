@@ -27,14 +27,6 @@ S3Error MissingField(const std::string& name) {
                                   "fields.", name, "");
 }
 
-S3Error SignatureMismatch() {
-  S3Error e;
-  e.status = 403;
-  e.code = "SignatureDoesNotMatch";
-  e.message = "The request signature we calculated does not match the signature you provided. "
-              "Check your key and signing method.";
-  return e;
-}
 
 // Verifies the form's signature over its policy and the policy itself; sets the
 // request's principal. Runs when the file part starts, before any byte is stored.
@@ -49,10 +41,8 @@ std::optional<S3Error> AuthorizePost(S3Context& ctx, const BucketInfo& bucket, F
   auto lookup = [&](const std::string& akid) -> std::optional<S3Error> {
     auto g = ctx.config.lookup_key(akid);
     if (g.status().code() == absl::StatusCode::kNotFound) {
-      S3Error e;
-      e.status = 403;
-      e.code = "InvalidAccessKeyId";
-      e.message = "The AWS Access Key Id you provided does not exist in our records.";
+      S3Error e = S3Error::Of(403, "InvalidAccessKeyId",
+                               "The AWS Access Key Id you provided does not exist in our records.");
       e.With("AWSAccessKeyId", akid);
       return e;
     }
@@ -71,11 +61,9 @@ std::optional<S3Error> AuthorizePost(S3Context& ctx, const BucketInfo& bucket, F
       return S3Error::InvalidArgument("Invalid or missing x-amz-credential.", "x-amz-credential",
                                       field("x-amz-credential"));
     if (parts[2] != ctx.config.region) {
-      S3Error e;
-      e.status = 400;
-      e.code = "AuthorizationQueryParametersError";
-      e.message = "Error parsing the X-Amz-Credential parameter; the region '" + parts[2] +
-                  "' is wrong; expecting '" + ctx.config.region + "'";
+      S3Error e = S3Error::Of(400, "AuthorizationQueryParametersError",
+                               "Error parsing the X-Amz-Credential parameter; the region '" + parts[2] +
+                  "' is wrong; expecting '" + ctx.config.region + "'");
       e.With("Region", ctx.config.region);
       return e;
     }
@@ -83,14 +71,14 @@ std::optional<S3Error> AuthorizePost(S3Context& ctx, const BucketInfo& bucket, F
     auth::CredentialScope scope{parts[1], parts[2], parts[3]};
     SecretBytes key = auth::DeriveSigningKey(grant->secret, scope);
     std::string expected = HexLower(crypto::HmacSha256(key.view(), policy_b64));
-    if (!crypto::ConstantTimeEquals(expected, field("x-amz-signature"))) return SignatureMismatch();
+    if (!crypto::ConstantTimeEquals(expected, field("x-amz-signature"))) return S3Error::SignatureDoesNotMatch();
   } else if (fields.count("signature") || fields.count("awsaccesskeyid")) {
     if (!fields.count("awsaccesskeyid")) return MissingField("AWSAccessKeyId");
     if (!fields.count("signature")) return MissingField("signature");
     if (policy_b64.empty()) return MissingField("policy");
     if (auto err = lookup(field("awsaccesskeyid"))) return err;
     std::string expected = Base64(crypto::HmacSha1(grant->secret.view(), policy_b64));
-    if (!crypto::ConstantTimeEquals(expected, field("signature"))) return SignatureMismatch();
+    if (!crypto::ConstantTimeEquals(expected, field("signature"))) return S3Error::SignatureDoesNotMatch();
   }
 
   if (!policy_b64.empty()) {
@@ -169,10 +157,8 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
     if (r.kind != gateway::BodyRead::Kind::kData) co_return FromBodyError(r, "");
     if (auto s = parser.Feed(piece); !s.ok()) {
       if (failure) co_return *failure;
-      S3Error e;
-      e.status = 400;
-      e.code = "MalformedPOSTRequest";
-      e.message = "The body of your POST request is not well-formed multipart/form-data.";
+      S3Error e = S3Error::Of(400, "MalformedPOSTRequest",
+                               "The body of your POST request is not well-formed multipart/form-data.");
       co_return e;
     }
   }

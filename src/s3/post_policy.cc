@@ -14,10 +14,8 @@ namespace {
 using nlohmann::json;
 
 S3Error InvalidPolicy(std::string message) {
-  S3Error e;
-  e.status = 400;
-  e.code = "InvalidPolicyDocument";
-  e.message = "Invalid Policy: " + std::move(message);
+  S3Error e = S3Error::Of(400, "InvalidPolicyDocument",
+                           "Invalid Policy: " + std::move(message));
   return e;
 }
 

@@ -87,18 +87,14 @@ http::Task<OpResult> DeleteObjectTagging(S3Context& ctx) {
 http::Task<OpResult> GetObjectTagging(S3Context& ctx) {
   auto bucket = co_await LoadBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto version = VersionParam(ctx);
-  if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
-  const auto& version_id = std::get<std::optional<std::string>>(version);
-  auto o = ctx.catalog.GetObject(ctx.bucket, ctx.key, version_id);
-  if (!o.ok()) co_return FromStatus(o.status());
-  if (!o->has_value() || (*o)->delete_marker)
-    co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
+  auto loaded = LoadObjectVersion(ctx);
+  if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
+  const ObjectInfo& o = std::get<ObjectInfo>(loaded);
   http::ResponseHeader head;
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
-  AddVersionHeader(head, std::get<BucketInfo>(bucket), (*o)->version_id);
-  co_await ctx.exchange().Respond(std::move(head), TaggingXml((*o)->tags));
+  AddVersionHeader(head, std::get<BucketInfo>(bucket), o.version_id);
+  co_await ctx.exchange().Respond(std::move(head), TaggingXml(o.tags));
   co_return std::nullopt;
 }
 
@@ -122,10 +118,8 @@ http::Task<OpResult> GetBucketTagging(S3Context& ctx) {
   std::optional<HeaderList> tags;
   if (stored->has_value()) tags = DecodeTags(**stored);
   if (!tags) {
-    S3Error e;
-    e.status = 404;
-    e.code = "NoSuchTagSet";
-    e.message = "The TagSet does not exist";
+    S3Error e = S3Error::Of(404, "NoSuchTagSet",
+                             "The TagSet does not exist");
     e.With("BucketName", ctx.bucket);
     co_return e;
   }
