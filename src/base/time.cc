@@ -50,6 +50,7 @@ std::string FormatHttpDate(absl::Time t) {
 
 std::optional<absl::Time> ParseHttpDate(std::string_view s) {
   if (auto t = Parse("%a, %d %b %Y %H:%M:%S GMT", s)) return t;
+  if (auto t = Parse("%a, %d %b %Y %H:%M:%S %z", s)) return t;  // "+0000", as SigV2 clients send
   if (auto t = Parse("%A, %d-%b-%y %H:%M:%S GMT", s)) return t;
   return Parse("%a %b %e %H:%M:%S %Y", s);
 }

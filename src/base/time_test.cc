@@ -14,6 +14,7 @@ TEST(Time, Formats) {
   EXPECT_EQ(*ParseIso8601("2015-08-30T12:36:00.000Z"), t);
   EXPECT_EQ(*ParseHttpDate("Sun, 30 Aug 2015 12:36:00 GMT"), t);
   EXPECT_EQ(*ParseHttpDate("Sunday, 30-Aug-15 12:36:00 GMT"), t);
+  EXPECT_EQ(*ParseHttpDate("Sun, 30 Aug 2015 12:36:00 +0000"), t);
   EXPECT_FALSE(ParseAmzDate("2015-08-30"));
   EXPECT_FALSE(ParseHttpDate("yesterday"));
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "auth/sigv2.h"
 
 namespace coffer::gateway {
 namespace {
@@ -58,59 +59,75 @@ void Gateway::AddService(const std::string& name, ApiService* service) {
   services_[name] = service;
 }
 
-http::Task<void> Gateway::Serve(http::Exchange& exchange) {
-  absl::Time now = absl::Now();
-  auth::SignableRequest signable = ToSignable(exchange.request());
-  auto parsed = auth::ParseAuth(signable);
-  if (auto* err = std::get_if<auth::Error>(&parsed)) {
-    co_await s3_->Reject(exchange, signable, *err);
-    co_return;
-  }
-  auto& claim = std::get<auth::ParsedAuth>(parsed);
-
+http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
+    http::Exchange& exchange, const auth::SignableRequest& signable, absl::Time now) {
+  // Who claims to sign, and how: SigV2 (S3 only), SigV4 (header or query), or nobody.
   ApiService* service = s3_;
-  std::optional<iam::Principal> principal;
-  auth::SigningContext signing;
-  if (claim.method == auth::AuthMethod::kAnonymous) {
-    signing = auth::AnonymousContext(signable);
+  std::optional<auth::SigV2Claim> v2;
+  std::optional<auth::ParsedAuth> v4;
+  if (auto parsed = auth::ParseSigV2(signable)) {
+    if (auto* err = std::get_if<auth::Error>(&*parsed)) {
+      co_await s3_->Reject(exchange, signable, *err);
+      co_return std::nullopt;
+    }
+    v2 = std::get<auth::SigV2Claim>(*parsed);
   } else {
-    if (claim.scope.service != "s3") {
-      auto it = services_.find(claim.scope.service);
+    auto parsed4 = auth::ParseAuth(signable);
+    if (auto* err = std::get_if<auth::Error>(&parsed4)) {
+      co_await s3_->Reject(exchange, signable, *err);
+      co_return std::nullopt;
+    }
+    v4 = std::get<auth::ParsedAuth>(parsed4);
+    if (v4->method == auth::AuthMethod::kAnonymous)
+      co_return Authenticated{s3_, std::nullopt, auth::AnonymousContext(signable)};
+    if (v4->scope.service != "s3") {
+      auto it = services_.find(v4->scope.service);
       if (it == services_.end()) {
         auth::Error error;
         error.kind = auth::Error::Kind::kMalformed;
         error.message = "The authorization header is malformed; the service '" +
-                        claim.scope.service + "' is not served here.";
+                        v4->scope.service + "' is not served here.";
         co_await s3_->Reject(exchange, signable, error);
-        co_return;
+        co_return std::nullopt;
       }
       service = it->second;
     }
-    auto grant = identities_->LookupAccessKey(claim.access_key_id);
-    if (!grant.ok()) {
-      if (grant.status().code() == absl::StatusCode::kNotFound) {
-        auth::Error error;
-        error.kind = auth::Error::Kind::kUnknownAccessKey;
-        error.message = "The AWS Access Key Id you provided does not exist in our records.";
-        co_await service->Reject(exchange, signable, error);
-      } else {
-        co_await service->Fail(exchange, grant.status());
-      }
-      co_return;
-    }
-    auto verified = auth::Verify(claim, signable, grant->secret, now, region_);
-    if (auto* err = std::get_if<auth::Error>(&verified)) {
-      co_await service->Reject(exchange, signable, *err);
-      co_return;
-    }
-    signing = std::move(std::get<auth::SigningContext>(verified));
-    principal = std::move(grant->principal);
   }
 
-  RequestBody body(exchange, signing, DeclaredLength(exchange, signable, signing),
+  const std::string& akid = v2 ? v2->access_key_id : v4->access_key_id;
+  auto grant = identities_->LookupAccessKey(akid);
+  if (!grant.ok()) {
+    if (grant.status().code() == absl::StatusCode::kNotFound) {
+      auth::Error error;
+      error.kind = auth::Error::Kind::kUnknownAccessKey;
+      error.message = "The AWS Access Key Id you provided does not exist in our records.";
+      co_await service->Reject(exchange, signable, error);
+    } else {
+      co_await service->Fail(exchange, grant.status());
+    }
+    co_return std::nullopt;
+  }
+  auto verified = v2 ? auth::VerifySigV2(*v2, signable, grant->secret, now, region_,
+                                         service->SigV2Resource(signable))
+                     : auth::Verify(*v4, signable, grant->secret, now, region_);
+  if (auto* err = std::get_if<auth::Error>(&verified)) {
+    co_await service->Reject(exchange, signable, *err);
+    co_return std::nullopt;
+  }
+  co_return Authenticated{service, std::move(grant->principal),
+                          std::move(std::get<auth::SigningContext>(verified))};
+}
+
+http::Task<void> Gateway::Serve(http::Exchange& exchange) {
+  absl::Time now = absl::Now();
+  auth::SignableRequest signable = ToSignable(exchange.request());
+  auto who = co_await Authenticate(exchange, signable, now);
+  if (!who) co_return;  // already answered
+  RequestBody body(exchange, who->signing, DeclaredLength(exchange, signable, who->signing),
                    TrailerNames(signable));
-  ApiRequest request{exchange, std::move(signable), std::move(principal), signing, body, now};
-  co_await service->Handle(request);
+  ApiRequest request{exchange, std::move(signable), std::move(who->principal), who->signing,
+                     body, now};
+  co_await who->service->Handle(request);
 }
 
 }  // namespace coffer::gateway

@@ -36,6 +36,10 @@ class ApiService {
                                   const auth::Error& error) = 0;
   // Answers when the server failed (e.g. the identity store could not be read).
   virtual http::Task<void> Fail(http::Exchange& exchange, const absl::Status& status) = 0;
+  // The resource SigV2 signs ("/bucket/key"); only S3 accepts SigV2.
+  virtual std::string SigV2Resource(const auth::SignableRequest& request) const {
+    return request.raw_path;
+  }
 };
 
 class Gateway {
@@ -47,6 +51,16 @@ class Gateway {
   http::Task<void> Serve(http::Exchange& exchange);
 
  private:
+  struct Authenticated {
+    ApiService* service;
+    std::optional<iam::Principal> principal;
+    auth::SigningContext signing;
+  };
+  // Verifies the request's signature; on failure answers it and returns nullopt.
+  http::Task<std::optional<Authenticated>> Authenticate(http::Exchange& exchange,
+                                                        const auth::SignableRequest& signable,
+                                                        absl::Time now);
+
   iam::IdentityStore* identities_;
   std::string region_;
   ApiService* s3_;

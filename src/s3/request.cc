@@ -81,10 +81,8 @@ S3Error FromAuthError(const auth::Error& e, const std::string& access_key_id) {
       out.status = 403;
       out.code = "SignatureDoesNotMatch";
       out.With("AWSAccessKeyId", access_key_id);
-      if (!e.string_to_sign.empty()) {
-        out.With("StringToSign", e.string_to_sign);
-        out.With("CanonicalRequest", e.canonical_request);
-      }
+      if (!e.string_to_sign.empty()) out.With("StringToSign", e.string_to_sign);
+      if (!e.canonical_request.empty()) out.With("CanonicalRequest", e.canonical_request);
       break;
     case K::kTimeSkewed:
       out.status = 403;

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "auth/sigv2.h"
 #include "s3/ops.h"
 
 namespace coffer::s3 {
@@ -41,9 +42,13 @@ http::Task<void> SendError(http::Exchange& exchange, const S3Error& error) {
 
 http::Task<void> S3Service::Reject(http::Exchange& exchange, const auth::SignableRequest& request,
                                    const auth::Error& error) {
-  auto parsed = auth::ParseAuth(request);
   std::string akid;
-  if (auto* p = std::get_if<auth::ParsedAuth>(&parsed)) akid = p->access_key_id;
+  if (auto v2 = auth::ParseSigV2(request)) {
+    if (auto* c = std::get_if<auth::SigV2Claim>(&*v2)) akid = c->access_key_id;
+  } else if (auto parsed = auth::ParseAuth(request);
+             std::holds_alternative<auth::ParsedAuth>(parsed)) {
+    akid = std::get<auth::ParsedAuth>(parsed).access_key_id;
+  }
   co_await SendError(exchange, FromAuthError(error, akid));
 }
 
@@ -63,6 +68,19 @@ http::Task<void> S3Service::Handle(gateway::ApiRequest& request) {
   S3Context ctx{request, *catalog_, config_, address->bucket, address->key, *std::move(query)};
   OpResult error = co_await Dispatch(ctx);
   if (error && !request.exchange.responded()) co_await SendError(request.exchange, *error);
+}
+
+std::string S3Service::SigV2Resource(const auth::SignableRequest& request) const {
+  // "/bucket/key" with the key as sent, "/bucket/" for the bucket itself, "/" for the
+  // service, whichever addressing style the request used.
+  auto address = ResolveAddress(request.Header("host"), request.raw_path, config_.domains);
+  if (!address || address->bucket.empty()) return "/";
+  std::string_view path = request.raw_path;
+  if (!address->virtual_host) {  // drop "/bucket" from the path
+    path.remove_prefix(std::min(path.size(), 1 + address->bucket.size()));
+  }
+  if (path.empty()) path = "/";
+  return "/" + address->bucket + std::string(path);
 }
 
 std::optional<Address> S3Service::ResolveAddressFor(const http::RequestHeader& header,

@@ -22,6 +22,7 @@ class S3Service : public gateway::ApiService {
   http::Task<void> Reject(http::Exchange& exchange, const auth::SignableRequest& request,
                           const auth::Error& error) override;
   http::Task<void> Fail(http::Exchange& exchange, const absl::Status& status) override;
+  std::string SigV2Resource(const auth::SignableRequest& request) const override;
 
  private:
   http::Task<OpResult> Dispatch(S3Context& ctx);

@@ -82,6 +82,34 @@ class AuthTests(ServerTestCase):
         self.assertEqual((cm.exception.code, error_code(cm.exception.read())),
                          (403, "SignatureDoesNotMatch"))
 
+    def test_signature_version_2(self):
+        # boto3 presigns with SigV2 unless told otherwise; older clients sign with it.
+        default = self.server.client()
+        put = default.generate_presigned_url("put_object", Params={"Bucket": self.b, "Key": "v2"},
+                                             ExpiresIn=60)
+        self.assertIn("AWSAccessKeyId=", put)
+        # urllib would add a form Content-Type the URL was not signed with.
+        urllib.request.urlopen(urllib.request.Request(put, data=b"sigv2 body", method="PUT",
+                                                      headers={"Content-Type": ""}))
+        get = default.generate_presigned_url("get_object", Params={"Bucket": self.b, "Key": "v2"},
+                                             ExpiresIn=60)
+        self.assertEqual(urllib.request.urlopen(get).read(), b"sigv2 body")
+        expired = default.generate_presigned_url("get_object",
+                                                 Params={"Bucket": self.b, "Key": "v2"},
+                                                 ExpiresIn=-5)
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(expired)
+        self.assertEqual((cm.exception.code, error_code(cm.exception.read())),
+                         (403, "AccessDenied"))
+
+        v2 = self.server.client(signature_version="s3")
+        v2.put_object(Bucket=self.b, Key="v2/header", Body=b"signed v2", Metadata={"m": "1"})
+        self.assertEqual(v2.get_object(Bucket=self.b, Key="v2/header")["Body"].read(),
+                         b"signed v2")
+        self.assertIn("v2/header", [o["Key"] for o in v2.list_objects(Bucket=self.b)["Contents"]])
+        bad = self.server.client(signature_version="s3", secret="y" * 40)
+        self.assertError(bad.list_buckets, 403, "SignatureDoesNotMatch")
+
     def _streaming_put(self, key, chunks, corrupt_chunk=None):
         sizes = [len(c) for c in chunks] + [0]
         body_len = sum(len("%x;chunk-signature=%s\r\n" % (n, "0" * 64)) + n + 2 for n in sizes)

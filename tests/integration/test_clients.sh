@@ -91,6 +91,7 @@ check "s3cmd get" bash -c "$S get --force s3://s3cmd-bucket/twenty-mb got20 && c
 check "s3cmd info" bash -c "$S info s3://s3cmd-bucket/small.txt | grep -q MD5"
 check "s3cmd del" $S del s3://s3cmd-bucket/twenty-mb s3://s3cmd-bucket/small.txt
 check "s3cmd rb" $S rb s3://s3cmd-bucket
+check "s3cmd with signature v2" bash -c "$S --signature-v2 mb s3://s3cmd-v2 && $S --signature-v2 put small.txt s3://s3cmd-v2/s && $S --signature-v2 get --force s3://s3cmd-v2/s v2got && cmp v2got small.txt && $S --signature-v2 del s3://s3cmd-v2/s && $S --signature-v2 rb s3://s3cmd-v2"
 
 echo "rclone (tls)"
 export RCLONE_CONFIG_COFFER_TYPE=s3 RCLONE_CONFIG_COFFER_PROVIDER=Other
