@@ -3,11 +3,14 @@
 set -euo pipefail
 build=(g++ cmake ninja-build ccache pkg-config libssl-dev zlib1g-dev libboost-dev
        librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev)
-test=(awscli python3-boto3 s3cmd rclone curl openssl)
+test=(awscli python3-boto3 s3cmd rclone curl openssl faketime)
 # Node.js and npm for the AWS SDK for JavaScript tests, from Debian unless present.
 command -v node >/dev/null && command -v npm >/dev/null || test+=(nodejs npm)
 want=("${build[@]}")
+# clang and its libFuzzer runtime for scripts/fuzz.sh (not needed by CI).
+fuzz=(clang libclang-rt-14-dev)
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
+[ "${1:-}" = "--fuzz" ] && want+=("${fuzz[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

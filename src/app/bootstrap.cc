@@ -25,6 +25,8 @@ absl::StatusOr<Stores> OpenStores(const std::string& data_path) {
   if (!blobs.ok()) return blobs.status();
   s.blobs = *std::move(blobs);
   s.identities = std::make_unique<iam::IdentityStore>(s.meta.get(), s.root_key);
+  s.policies = std::make_unique<iam::PolicyStore>(s.meta.get(), s.identities.get());
+  s.authorizer = std::make_unique<iam::Authorizer>(s.policies.get());
   auto catalog = s3::Catalog::Open(s.meta.get(), s.blobs.get());
   if (!catalog.ok()) return catalog.status();
   s.catalog = *std::move(catalog);

@@ -11,7 +11,9 @@
 #include "app/data_dir.h"
 #include "crypto/x509.h"
 #include "http/server.h"
+#include "iam/authorizer.h"
 #include "iam/identity_store.h"
+#include "iam/policy_store.h"
 #include "s3/catalog.h"
 #include "storage/blob_store.h"
 #include "storage/meta_store.h"
@@ -25,6 +27,8 @@ struct Stores {
   std::unique_ptr<storage::MetaStore> meta;
   std::unique_ptr<storage::BlobStore> blobs;
   std::unique_ptr<iam::IdentityStore> identities;
+  std::unique_ptr<iam::PolicyStore> policies;
+  std::unique_ptr<iam::Authorizer> authorizer;
   std::unique_ptr<s3::Catalog> catalog;
 };
 

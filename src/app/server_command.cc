@@ -11,6 +11,7 @@
 #include "app/flags.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
+#include "iam_api/iam_service.h"
 #include "s3/service.h"
 
 namespace coffer::app {
@@ -96,8 +97,15 @@ int ServerCommand(const std::vector<std::string>& args) {
   s3_config.lookup_key = [ids = stores->identities.get()](const std::string& id) {
     return ids->LookupAccessKey(id);
   };
+  s3_config.authorizer = stores->authorizer.get();
   s3::S3Service s3(stores->catalog.get(), s3_config);
+  iam_api::IamService iam(stores->identities.get(), stores->policies.get(),
+                          stores->authorizer.get());
+  iam_api::StsService sts(stores->identities.get(), stores->policies.get(),
+                          stores->authorizer.get());
   gateway::Gateway gateway(stores->identities.get(), region, &s3);
+  gateway.AddService("iam", &iam);
+  gateway.AddService("sts", &sts);
 
   auto server = http::Server::Create(
       std::move(options), [&gateway](http::Exchange& ex) { return gateway.Serve(ex); });

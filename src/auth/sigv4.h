@@ -46,6 +46,8 @@ struct Error {
     kChecksumMismatch,     // a trailing x-amz-checksum-* does not match: BadDigest
     kInvalidTrailer,       // trailer missing/unknown/malformed: InvalidRequest / MalformedTrailerError
     kUnsupported,          // e.g. SigV2 or a signing algorithm we do not know: InvalidRequest
+    kExpiredToken,         // temporary credentials past their expiry: ExpiredToken
+    kInvalidToken,         // x-amz-security-token missing or wrong: InvalidToken
   };
   Kind kind;
   std::string message;

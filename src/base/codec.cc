@@ -74,6 +74,42 @@ absl::Status Decoder::Str(std::string& v) {
   return absl::OkStatus();
 }
 
+Encoder& Encoder::Time(absl::Time t) {
+  return Varint(static_cast<uint64_t>(absl::ToUnixMicros(t)));
+}
+
+Encoder& Encoder::Pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  Varint(pairs.size());
+  for (const auto& [k, v] : pairs) Str(k).Str(v);
+  return *this;
+}
+
+RecordReader& RecordReader::Version(uint8_t expected) {
+  uint8_t v = 0;
+  U8(v);
+  if (status_.ok() && v != expected) status_ = absl::DataLossError("unknown record version");
+  return *this;
+}
+
+RecordReader& RecordReader::Time(absl::Time& t) {
+  uint64_t micros = 0;
+  Varint(micros);
+  t = absl::FromUnixMicros(static_cast<int64_t>(micros));
+  return *this;
+}
+
+RecordReader& RecordReader::Pairs(std::vector<std::pair<std::string, std::string>>& pairs) {
+  uint64_t n = 0;
+  Varint(n);
+  if (status_.ok() && n > 100000) status_ = absl::DataLossError("bad pair count");
+  for (uint64_t i = 0; status_.ok() && i < n; ++i) {
+    std::string k, v;
+    Str(k).Str(v);
+    pairs.emplace_back(std::move(k), std::move(v));
+  }
+  return *this;
+}
+
 std::string BigEndian64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i) {

@@ -11,8 +11,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace coffer {
 
@@ -23,6 +26,8 @@ class Encoder {
   Encoder& Varint(uint64_t v);
   Encoder& Bool(bool v) { return U8(v ? 1 : 0); }
   Encoder& Str(std::string_view v);  // varint length + bytes
+  Encoder& Time(absl::Time t);       // microseconds since the epoch, as a varint
+  Encoder& Pairs(const std::vector<std::pair<std::string, std::string>>& pairs);
   const std::string& data() const { return out_; }
   std::string Take() { return std::move(out_); }
 
@@ -42,6 +47,29 @@ class Decoder {
 
  private:
   std::string_view in_;
+};
+
+// Reads a record's fields in order, remembering the first error so that a whole
+// record decodes in one chain: r.Version(1).Str(a).Varint(b); then check r.status().
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view in) : d_(in) {}
+  RecordReader& Version(uint8_t expected);  // DataLoss on another version
+  RecordReader& U8(uint8_t& v) { return Do(d_.U8(v)); }
+  RecordReader& Varint(uint64_t& v) { return Do(d_.Varint(v)); }
+  RecordReader& Bool(bool& v) { return Do(d_.Bool(v)); }
+  RecordReader& Str(std::string& v) { return Do(d_.Str(v)); }
+  RecordReader& Time(absl::Time& t);
+  RecordReader& Pairs(std::vector<std::pair<std::string, std::string>>& pairs);
+  const absl::Status& status() const { return status_; }
+
+ private:
+  RecordReader& Do(absl::Status s) {
+    if (status_.ok()) status_ = std::move(s);
+    return *this;
+  }
+  Decoder d_;
+  absl::Status status_;
 };
 
 std::string BigEndian64(uint64_t v);

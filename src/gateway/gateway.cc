@@ -3,6 +3,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "auth/sigv2.h"
+#include "base/encoding.h"
+#include "crypto/hash.h"
 
 namespace coffer::gateway {
 namespace {
@@ -37,6 +39,21 @@ std::vector<std::string> TrailerNames(const auth::SignableRequest& req) {
   return out;
 }
 
+constexpr size_t kMaxApiBody = 1 << 20;
+
+// The whole body, or nullopt when it is cut short or over `limit`.
+http::Task<std::optional<std::string>> ReadSmallBody(http::Exchange& exchange, size_t limit) {
+  std::string body;
+  char buf[16 * 1024];
+  while (true) {
+    auto n = co_await exchange.ReadSome(buf, sizeof(buf));
+    if (!n.ok()) co_return std::nullopt;
+    if (*n == 0) co_return body;
+    body.append(buf, *n);
+    if (body.size() > limit) co_return std::nullopt;
+  }
+}
+
 }  // namespace
 
 auth::SignableRequest ToSignable(const http::RequestHeader& header) {
@@ -60,7 +77,8 @@ void Gateway::AddService(const std::string& name, ApiService* service) {
 }
 
 http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
-    http::Exchange& exchange, const auth::SignableRequest& signable, absl::Time now) {
+    http::Exchange& exchange, const auth::SignableRequest& signable, absl::Time now,
+    std::string& prefetched) {
   // Who claims to sign, and how: SigV2 (S3 only), SigV4 (header or query), or nobody.
   ApiService* service = s3_;
   std::optional<auth::SigV2Claim> v2;
@@ -95,21 +113,52 @@ http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
   }
 
   const std::string& akid = v2 ? v2->access_key_id : v4->access_key_id;
-  auto grant = identities_->LookupAccessKey(akid);
+  const std::string token = v4 && !v4->security_token.empty()
+                                ? v4->security_token
+                                : signable.Header("x-amz-security-token");
+  auto grant = identities_->LookupAccessKey(akid, token, now);
   if (!grant.ok()) {
-    if (grant.status().code() == absl::StatusCode::kNotFound) {
-      auth::Error error;
-      error.kind = auth::Error::Kind::kUnknownAccessKey;
-      error.message = "The AWS Access Key Id you provided does not exist in our records.";
-      co_await service->Reject(exchange, signable, error);
-    } else {
-      co_await service->Fail(exchange, grant.status());
+    auth::Error error;
+    switch (grant.status().code()) {
+      case absl::StatusCode::kNotFound:
+        error.kind = auth::Error::Kind::kUnknownAccessKey;
+        error.message = "The AWS Access Key Id you provided does not exist in our records.";
+        break;
+      case absl::StatusCode::kDeadlineExceeded:
+        error.kind = auth::Error::Kind::kExpiredToken;
+        error.message = std::string(grant.status().message());
+        break;
+      case absl::StatusCode::kPermissionDenied:
+        error.kind = auth::Error::Kind::kInvalidToken;
+        error.message = std::string(grant.status().message());
+        break;
+      default:
+        co_await service->Fail(exchange, grant.status());
+        co_return std::nullopt;
     }
+    co_await service->Reject(exchange, signable, error);
     co_return std::nullopt;
+  }
+  // JSON and Query APIs sign their (small) body without x-amz-content-sha256: read it
+  // whole to check the signature, then hand it to the service.
+  std::optional<std::string> body_hash;
+  if (v4 && service != s3_ && !signable.HasHeader("x-amz-content-sha256")) {
+    auto body = co_await ReadSmallBody(exchange, kMaxApiBody);
+    if (!body) {
+      auth::Error error;
+      error.kind = auth::Error::Kind::kIncompleteBody;
+      error.message = "The request body is missing, cut short or larger than " +
+                      std::to_string(kMaxApiBody) + " bytes.";
+      co_await service->Reject(exchange, signable, error);
+      co_return std::nullopt;
+    }
+    body_hash = HexLower(crypto::Sha256(*body));
+    prefetched = std::move(*body);
   }
   auto verified = v2 ? auth::VerifySigV2(*v2, signable, grant->secret, now, region_,
                                          service->SigV2Resource(signable))
-                     : auth::Verify(*v4, signable, grant->secret, now, region_);
+                     : auth::Verify(*v4, signable, grant->secret, now, region_,
+                                    absl::Minutes(15), body_hash);
   if (auto* err = std::get_if<auth::Error>(&verified)) {
     co_await service->Reject(exchange, signable, *err);
     co_return std::nullopt;
@@ -121,10 +170,12 @@ http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
 http::Task<void> Gateway::Serve(http::Exchange& exchange) {
   absl::Time now = absl::Now();
   auth::SignableRequest signable = ToSignable(exchange.request());
-  auto who = co_await Authenticate(exchange, signable, now);
+  std::string prefetched;
+  auto who = co_await Authenticate(exchange, signable, now, prefetched);
   if (!who) co_return;  // already answered
   RequestBody body(exchange, who->signing, DeclaredLength(exchange, signable, who->signing),
                    TrailerNames(signable));
+  if (!prefetched.empty()) body.Prefill(std::move(prefetched));
   ApiRequest request{exchange, std::move(signable), std::move(who->principal), who->signing,
                      body, now};
   co_await who->service->Handle(request);

@@ -56,10 +56,11 @@ class Gateway {
     std::optional<iam::Principal> principal;
     auth::SigningContext signing;
   };
-  // Verifies the request's signature; on failure answers it and returns nullopt.
+  // Verifies the request's signature; on failure answers it and returns nullopt. A body
+  // read whole to check the signature is left in `prefetched`.
   http::Task<std::optional<Authenticated>> Authenticate(http::Exchange& exchange,
                                                         const auth::SignableRequest& signable,
-                                                        absl::Time now);
+                                                        absl::Time now, std::string& prefetched);
 
   iam::IdentityStore* identities_;
   std::string region_;

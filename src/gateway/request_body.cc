@@ -14,6 +14,16 @@ RequestBody::RequestBody(http::Exchange& exchange, const auth::SigningContext& c
 http::Task<BodyRead> RequestBody::Next(std::string& out) {
   out.clear();
   while (!finished_) {
+    if (!prefill_.empty()) {
+      std::string raw = std::move(prefill_);
+      prefill_.clear();
+      if (auto err = decoder_.Feed(raw, out)) {
+        finished_ = true;
+        co_return BodyRead{BodyRead::Kind::kAuthError, std::move(err), {}};
+      }
+      if (!out.empty()) co_return BodyRead{BodyRead::Kind::kData, std::nullopt, {}};
+      continue;
+    }
     raw_.resize(kReadSize);
     auto n = co_await exchange_.ReadSome(raw_.data(), raw_.size());
     if (!n.ok()) {

@@ -37,6 +37,10 @@ class RequestBody {
   // aws-chunked uploads, else Content-Length); -1 if none.
   int64_t declared_length() const { return declared_length_; }
   int64_t bytes_read() const { return decoder_.payload_bytes(); }
+  // Hands over body bytes already read from the exchange (the gateway reads small
+  // bodies of JSON and Query APIs whole to check their signature); Next() serves them
+  // first.
+  void Prefill(std::string raw) { prefill_ = std::move(raw); }
   const auth::PayloadDecoder& decoder() const { return decoder_; }
 
  private:
@@ -44,6 +48,7 @@ class RequestBody {
   int64_t declared_length_;
   auth::PayloadDecoder decoder_;
   std::string raw_;
+  std::string prefill_;
   bool finished_ = false;
 };
 

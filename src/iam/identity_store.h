@@ -1,9 +1,11 @@
-// IdentityStore: accounts, IAM users and access keys, persisted in the MetaStore.
+// IdentityStore: accounts, IAM users, access keys and temporary (STS) credentials,
+// persisted in the MetaStore.
 //
 // Secret access keys are stored sealed (AES-256-GCM) under a key derived from the
 // server's root key, bound to their access key id; they are only ever unsealed to
-// verify a signature. Account ids are 12 random digits; access key ids are "AKIA" + 16
-// characters; secrets are 40 characters. Thread-safe.
+// verify a signature. Session tokens are stored as SHA-256 hashes only. Account ids are
+// 12 random digits; long-term key ids start "AKIA", temporary ones "ASIA"; secrets are
+// 40 characters. Errors carry IAM's codes (iam/errors.h). Thread-safe.
 #pragma once
 
 #include <optional>
@@ -27,9 +29,10 @@ struct Account {
 struct User {
   std::string account_id;
   std::string name;
+  std::string path = "/";
   std::string user_id;
   absl::Time created;
-  std::string Arn() const { return "arn:aws:iam::" + account_id + ":user/" + name; }
+  std::string Arn() const;
 };
 
 struct AccessKey {
@@ -38,6 +41,23 @@ struct AccessKey {
   std::string user_name;  // empty: the account root
   bool active = true;
   absl::Time created;
+};
+
+// Temporary credentials issued by AssumeRole.
+struct Session {
+  std::string access_key_id;
+  std::string account_id;
+  std::string role_name;
+  std::string role_id;
+  std::string session_name;
+  std::string session_policy;  // JSON, may be empty
+  absl::Time expires;
+};
+
+struct IssuedSession {
+  Session session;
+  SecretBytes secret;
+  std::string token;
 };
 
 // What a signature check needs: the principal and its secret.
@@ -55,24 +75,42 @@ class IdentityStore {
   absl::StatusOr<std::optional<Account>> GetAccount(const std::string& id);
   absl::StatusOr<std::vector<Account>> ListAccounts();
 
-  // AlreadyExists if the user exists; NotFound if the account does not.
-  absl::StatusOr<User> CreateUser(const std::string& account_id, const std::string& name);
+  absl::StatusOr<User> CreateUser(const std::string& account_id, const std::string& name,
+                                  const std::string& path = "/");
   absl::StatusOr<std::optional<User>> GetUser(const std::string& account_id,
                                               const std::string& name);
+  absl::StatusOr<std::vector<User>> ListUsers(const std::string& account_id,
+                                              const std::string& path_prefix = "/");
+  // DeleteConflict while the user still has access keys (policies and groups are the
+  // PolicyStore's to check before calling this).
+  absl::Status DeleteUser(const std::string& account_id, const std::string& name);
 
-  // Creates a key for the account root (user_name empty) or a user. When `given_id`
-  // and `given_secret` are set they are used instead of random ones (first-start root
-  // credentials from the environment); InvalidArgument if malformed, AlreadyExists if
-  // the id is taken.
+  // Creates a key for the account root (user_name empty) or a user (at most two per
+  // user: LimitExceeded). When `given_id` and `given_secret` are set they are used
+  // instead of random ones (first-start root credentials from the environment).
   absl::StatusOr<std::pair<AccessKey, SecretBytes>> CreateAccessKey(
       const std::string& account_id, const std::string& user_name,
       const std::string& given_id = "", const SecretBytes* given_secret = nullptr);
-  absl::StatusOr<std::vector<AccessKey>> ListAccessKeys(const std::string& account_id);
+  // Keys of the account (`user_name` nullopt), of its root (""), or of one user.
+  absl::StatusOr<std::vector<AccessKey>> ListAccessKeys(
+      const std::string& account_id, const std::optional<std::string>& user_name = std::nullopt);
+  absl::Status UpdateAccessKey(const std::string& account_id, const std::string& user_name,
+                               const std::string& access_key_id, bool active);
+  absl::Status DeleteAccessKey(const std::string& account_id, const std::string& user_name,
+                               const std::string& access_key_id);
 
-  // NotFound for unknown or inactive keys.
-  absl::StatusOr<KeyGrant> LookupAccessKey(const std::string& access_key_id);
+  absl::StatusOr<IssuedSession> CreateSession(Session session);
+
+  // The principal behind an access key and its secret. NotFound for unknown or inactive
+  // keys; for temporary keys the token must match (PermissionDenied: InvalidToken) and
+  // be unexpired (DeadlineExceeded: ExpiredToken).
+  absl::StatusOr<KeyGrant> LookupAccessKey(const std::string& access_key_id,
+                                           const std::string& security_token = "",
+                                           absl::Time now = absl::Now());
 
  private:
+  absl::StatusOr<KeyGrant> LookupSession(const std::string& access_key_id,
+                                         const std::string& token, absl::Time now);
   storage::MetaStore* store_;
   SecretBytes seal_key_;
 };

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "base/ids.h"
+#include "iam/errors.h"
 
 namespace coffer::iam {
 namespace {
@@ -78,6 +79,60 @@ TEST_F(IdentityStoreTest, GivenRootCredentialsAndSealing) {
   IdentityStore other(meta_.get(), SecretBytes(RandomBytes(32)));
   EXPECT_EQ(other.LookupAccessKey("AKIAIOSFODNN7EXAMPLE").status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+TEST_F(IdentityStoreTest, KeyLifecycleAndLimits) {
+  auto acct = ids_->CreateAccount("a");
+  ASSERT_TRUE(ids_->CreateUser(acct->id, "u").ok());
+  auto k1 = ids_->CreateAccessKey(acct->id, "u");
+  auto k2 = ids_->CreateAccessKey(acct->id, "u");
+  ASSERT_TRUE(k1.ok() && k2.ok());
+  auto k3 = ids_->CreateAccessKey(acct->id, "u");
+  EXPECT_EQ(k3.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(IamCodeOf(k3.status()), "LimitExceeded");
+
+  const std::string id = k1->first.access_key_id;
+  ASSERT_TRUE(ids_->UpdateAccessKey(acct->id, "u", id, false).ok());
+  EXPECT_EQ(ids_->LookupAccessKey(id).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(ids_->UpdateAccessKey(acct->id, "u", id, true).ok());
+  EXPECT_TRUE(ids_->LookupAccessKey(id).ok());
+  EXPECT_EQ(IamCodeOf(ids_->UpdateAccessKey(acct->id, "other", id, false)), "NoSuchEntity");
+
+  EXPECT_EQ(IamCodeOf(ids_->DeleteUser(acct->id, "u")), "DeleteConflict");
+  ASSERT_TRUE(ids_->DeleteAccessKey(acct->id, "u", id).ok());
+  ASSERT_TRUE(ids_->DeleteAccessKey(acct->id, "u", k2->first.access_key_id).ok());
+  EXPECT_EQ(ids_->LookupAccessKey(id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ids_->DeleteUser(acct->id, "u").ok());
+  EXPECT_EQ(IamCodeOf(ids_->DeleteUser(acct->id, "u")), "NoSuchEntity");
+}
+
+TEST_F(IdentityStoreTest, SessionsNeedTheirTokenAndExpire) {
+  auto acct = ids_->CreateAccount("a");
+  Session s;
+  s.account_id = acct->id;
+  s.role_name = "reader";
+  s.role_id = "AROAEXAMPLE";
+  s.session_name = "sess";
+  s.expires = absl::Now() + absl::Minutes(15);
+  auto issued = ids_->CreateSession(s);
+  ASSERT_TRUE(issued.ok());
+  const std::string akid = issued->session.access_key_id;
+  EXPECT_EQ(akid.substr(0, 4), "ASIA");
+  auto grant = ids_->LookupAccessKey(akid, issued->token);
+  ASSERT_TRUE(grant.ok());
+  EXPECT_EQ(grant->secret.view(), issued->secret.view());
+  EXPECT_EQ(grant->principal.Arn(), "arn:aws:sts::" + acct->id + ":assumed-role/reader/sess");
+  EXPECT_EQ(grant->principal.RoleArn(), "arn:aws:iam::" + acct->id + ":role/reader");
+  EXPECT_EQ(ids_->LookupAccessKey(akid, "wrong").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ids_->LookupAccessKey(akid, "").status().code(), absl::StatusCode::kPermissionDenied);
+  auto expired = ids_->LookupAccessKey(akid, issued->token, absl::Now() + absl::Minutes(16));
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(IamCodeOf(expired.status()), "ExpiredToken");
+  // The token is stored only as a hash.
+  auto raw = meta_->Get(storage::Table::kIam, "s/" + akid);
+  ASSERT_TRUE(raw.ok() && raw->has_value());
+  EXPECT_EQ((*raw)->find(issued->token), std::string::npos);
 }
 
 }  // namespace

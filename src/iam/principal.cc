@@ -6,8 +6,14 @@
 namespace coffer::iam {
 
 std::string Principal::Arn() const {
+  if (is_session())
+    return "arn:aws:sts::" + account_id + ":assumed-role/" + role_name + "/" + session_name;
   if (is_root()) return "arn:aws:iam::" + account_id + ":root";
-  return "arn:aws:iam::" + account_id + ":user/" + user_name;
+  return "arn:aws:iam::" + account_id + ":user" + user_path + user_name;
+}
+
+std::string Principal::RoleArn() const {
+  return is_session() ? "arn:aws:iam::" + account_id + ":role/" + role_name : "";
 }
 
 std::string Principal::CanonicalUserId() const { return CanonicalUserIdOf(account_id); }

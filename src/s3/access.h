@@ -1,9 +1,17 @@
-// Who may do what, until the policy engine arrives: the bucket owner's account may do
-// everything with its buckets; others (anonymous included) only what the bucket's or
-// the object's ACL grants, and only while the bucket's Object Ownership allows ACLs.
+// Who may do what to S3 resources: AWS's evaluation of identity policies, the bucket
+// policy and, where the bucket's Object Ownership enables them, ACL grants, with the
+// bucket's Public Access Block applied.
+//
+// Every operation names the S3 action the authorization reference gives for it (e.g.
+// UploadPart needs s3:PutObject, ListObjectVersions s3:ListBucketVersions) and the
+// resource (the bucket, or bucket/key). An explicit Deny wins; otherwise an Allow from a
+// policy, or an ACL grant, lets the request through (across accounts, a grant to an
+// account needs that account's identity policies to allow too).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "s3/acl.h"
 #include "s3/catalog.h"
@@ -11,37 +19,51 @@
 
 namespace coffer::s3 {
 
-// What a bucket-level operation needs from the caller.
-enum class BucketAccess {
-  kOwner,     // bucket configuration and everything not listed below
-  kRead,      // list objects, versions, uploads, parts; HEAD bucket
-  kWrite,     // write and delete objects, multipart uploads
-  kReadAcp,   // GetBucketAcl
-  kWriteAcp,  // PutBucketAcl
-  kObject,    // decided per object afterwards (CanAccessObject)
+struct Access {
+  std::string_view action;               // "s3:PutObject"
+  std::optional<Permission> bucket_acl;  // the bucket ACL permission that also grants it
+  bool on_object = false;                // the resource is bucket/key rather than the bucket
 };
 
-// Loads ctx.bucket and checks the caller's access: InvalidBucketName, NoSuchBucket,
-// AccessDenied.
-http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(
-    S3Context& ctx, BucketAccess need = BucketAccess::kOwner);
+// Loads ctx.bucket and authorizes `access` on it (or on ctx.key): InvalidBucketName,
+// NoSuchBucket, AccessDenied.
+http::Task<std::variant<BucketInfo, S3Error>> LoadBucket(S3Context& ctx, Access access);
+// Loads ctx.bucket without authorizing: operations on an existing object decide with
+// AuthorizeObject once they have it.
+http::Task<std::variant<BucketInfo, S3Error>> FindBucket(S3Context& ctx);
 
-// The check LoadBucket makes, for a bucket already loaded.
-std::optional<S3Error> CheckBucketAccess(const S3Context& ctx, const BucketInfo& bucket,
-                                         BucketAccess need);
+// `access` on `key` (or the bucket) of a loaded bucket.
+std::optional<S3Error> AuthorizeBucket(const S3Context& ctx, const BucketInfo& bucket,
+                                       Access access, const std::string& key);
+// `action` on an object version (nullptr when it does not exist), which its own ACL
+// may grant with `object_acl`.
+std::optional<S3Error> AuthorizeObject(const S3Context& ctx, const BucketInfo& bucket,
+                                       const std::string& key, std::string_view action,
+                                       const ObjectInfo* object, Permission object_acl);
+// Actions with no bucket (ListBuckets) or a bucket that does not exist yet (CreateBucket):
+// the caller's identity policies decide (an account root may).
+std::optional<S3Error> AuthorizeIdentity(const S3Context& ctx, std::string_view action,
+                                         const std::string& resource);
 
 bool AclsEnabled(const BucketInfo& bucket);
 // The caller's canonical user id; empty for anonymous requests.
 std::string RequesterId(const S3Context& ctx);
-// May the caller do `p` to this object version?
-bool CanAccessObject(const S3Context& ctx, const BucketInfo& bucket, const ObjectInfo& object,
-                     Permission p);
 // The account that owns an object a caller writes into `bucket`, and its ACL from the
-// request's x-amz-acl / x-amz-grant-* headers (AccessControlListNotSupported when the
-// bucket has ACLs disabled and the request asks for more than the owner's control).
-// `fields` are the request's headers, or a POST form's fields.
+// request's x-amz-acl / x-amz-grant-* headers or a POST form's fields
+// (AccessControlListNotSupported when the bucket has ACLs disabled and the request asks
+// for more than the owner's control; AccessDenied when Public Access Block blocks a
+// public ACL).
 std::optional<S3Error> AssignOwnerAndAcl(const S3Context& ctx,
                                          const auth::SignableRequest& fields,
                                          const BucketInfo& bucket, ObjectInfo& object);
+
+// Public Access Block of a bucket (all false when unset).
+struct PublicAccessBlock {
+  bool block_public_acls = false, ignore_public_acls = false;
+  bool block_public_policy = false, restrict_public_buckets = false;
+};
+PublicAccessBlock LoadPublicAccessBlock(const S3Context& ctx, const std::string& bucket);
+// True when the ACL grants anything to AllUsers or AuthenticatedUsers.
+bool IsPublicAcl(const Acl& acl);
 
 }  // namespace coffer::s3

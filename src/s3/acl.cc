@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {

@@ -3,7 +3,7 @@
 #include "http/blocking.h"
 #include "iam/principal.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -35,7 +35,7 @@ bool IsOwnershipSetting(const std::string& v) {
 }
 
 http::Task<OpResult> GetBucketAcl(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kReadAcp);
+  auto bucket_or = co_await LoadBucket(ctx, Access{"s3:GetBucketAcl", Permission::kReadAcp});
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& b = std::get<BucketInfo>(bucket_or);
   const std::string owner_id = iam::CanonicalUserIdOf(b.owner_account);
@@ -45,14 +45,17 @@ http::Task<OpResult> GetBucketAcl(S3Context& ctx) {
 }
 
 http::Task<OpResult> PutBucketAcl(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kWriteAcp);
+  auto bucket_or = co_await LoadBucket(ctx, Access{"s3:PutBucketAcl", Permission::kWriteAcp});
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& b = std::get<BucketInfo>(bucket_or);
   const std::string owner_id = iam::CanonicalUserIdOf(b.owner_account);
   auto acl = co_await RequestedAcl(ctx, owner_id, owner_id);
   if (auto* err = std::get_if<S3Error>(&acl)) co_return *err;
   const Acl& given = std::get<Acl>(acl);
-  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id)) co_return S3Error::AccessControlListNotSupported();
+  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id))
+    co_return S3Error::AccessControlListNotSupported();
+  if (IsPublicAcl(given) && LoadPublicAccessBlock(ctx, b.name).block_public_acls)
+    co_return S3Error::AccessDenied();
   std::string encoded = AclsEnabled(b) ? EncodeAcl(given) : "";
   auto s = ctx.catalog.UpdateBucket(ctx.bucket, [&](BucketInfo& info) { info.acl = encoded; });
   if (!s.ok()) co_return FromStatus(s);
@@ -61,13 +64,17 @@ http::Task<OpResult> PutBucketAcl(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetObjectAcl(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
+  auto bucket_or = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& b = std::get<BucketInfo>(bucket_or);
   auto loaded = LoadObjectVersion(ctx);
   if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
   const ObjectInfo& o = std::get<ObjectInfo>(loaded);
-  if (!CanAccessObject(ctx, b, o, Permission::kReadAcp)) co_return S3Error::AccessDenied();
+  if (auto err = AuthorizeObject(ctx, b, ctx.key,
+                                 ctx.HasParam("versionId") ? "s3:GetObjectVersionAcl"
+                                                           : "s3:GetObjectAcl",
+                                 &o, Permission::kReadAcp))
+    co_return *err;
   const std::string owner_id = iam::CanonicalUserIdOf(o.owner_account);
   Acl acl = DecodeAcl(AclsEnabled(b) ? o.acl : "", owner_id);
   http::ResponseHeader head;
@@ -79,18 +86,25 @@ http::Task<OpResult> GetObjectAcl(S3Context& ctx) {
 }
 
 http::Task<OpResult> PutObjectAcl(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
+  auto bucket_or = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& b = std::get<BucketInfo>(bucket_or);
   auto loaded = LoadObjectVersion(ctx);
   if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
   const ObjectInfo& o = std::get<ObjectInfo>(loaded);
-  if (!CanAccessObject(ctx, b, o, Permission::kWriteAcp)) co_return S3Error::AccessDenied();
+  if (auto err = AuthorizeObject(ctx, b, ctx.key,
+                                 ctx.HasParam("versionId") ? "s3:PutObjectVersionAcl"
+                                                           : "s3:PutObjectAcl",
+                                 &o, Permission::kWriteAcp))
+    co_return *err;
   const std::string owner_id = iam::CanonicalUserIdOf(o.owner_account);
   auto acl = co_await RequestedAcl(ctx, owner_id, iam::CanonicalUserIdOf(b.owner_account));
   if (auto* err = std::get_if<S3Error>(&acl)) co_return *err;
   const Acl& given = std::get<Acl>(acl);
-  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id)) co_return S3Error::AccessControlListNotSupported();
+  if (!AclsEnabled(b) && !IsOwnerOnly(given, owner_id))
+    co_return S3Error::AccessControlListNotSupported();
+  if (IsPublicAcl(given) && LoadPublicAccessBlock(ctx, b.name).block_public_acls)
+    co_return S3Error::AccessDenied();
   std::string encoded = AclsEnabled(b) ? EncodeAcl(given) : "";
   auto updated = co_await http::RunBlocking([&] {
     return ctx.catalog.UpdateObject(ctx.bucket, ctx.key, o.version_id,
@@ -104,7 +118,7 @@ http::Task<OpResult> PutObjectAcl(S3Context& ctx) {
 }
 
 http::Task<OpResult> PutBucketOwnershipControls(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketOwnershipControls", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto body = co_await ctx.ReadSmallBody(64 * 1024);
   if (auto* err = std::get_if<S3Error>(&body)) co_return *err;
@@ -121,7 +135,7 @@ http::Task<OpResult> PutBucketOwnershipControls(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetBucketOwnershipControls(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:GetBucketOwnershipControls", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   const std::string& setting = std::get<BucketInfo>(bucket).ownership;
   if (setting.empty()) {
@@ -138,7 +152,7 @@ http::Task<OpResult> GetBucketOwnershipControls(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketOwnershipControls(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketOwnershipControls", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   // Without ownership controls a bucket behaves as ObjectWriter.
   auto s = ctx.catalog.UpdateBucket(ctx.bucket, [](BucketInfo& b) { b.ownership.clear(); });

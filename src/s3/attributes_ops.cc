@@ -7,12 +7,12 @@
 #include "absl/strings/str_split.h"
 #include "base/time.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 
 http::Task<OpResult> GetObjectAttributes(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
+  auto bucket_or = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& bucket = std::get<BucketInfo>(bucket_or);
   std::set<std::string> wanted;
@@ -42,7 +42,11 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx) {
   auto loaded = LoadObjectVersion(ctx);
   if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
   const ObjectInfo& o = std::get<ObjectInfo>(loaded);
-  if (!CanAccessObject(ctx, bucket, o, Permission::kRead)) co_return S3Error::AccessDenied();
+  if (auto err = AuthorizeObject(ctx, bucket, ctx.key,
+                                 ctx.HasParam("versionId") ? "s3:GetObjectVersionAttributes"
+                                                           : "s3:GetObjectAttributes",
+                                 &o, Permission::kRead))
+    co_return *err;
 
   XmlWriter w;
   w.Open("GetObjectAttributesResponse", true);

@@ -5,11 +5,12 @@
 #include "iam/principal.h"
 #include "s3/names.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 
 http::Task<OpResult> ListBuckets(S3Context& ctx) {
+  if (auto err = AuthorizeIdentity(ctx, "s3:ListAllMyBuckets", "arn:aws:s3:::*")) co_return *err;
   const iam::Principal& who = *ctx.request.principal;
   int max_buckets = 10000;
   if (auto v = ctx.Param("max-buckets")) {
@@ -58,6 +59,8 @@ http::Task<OpResult> ListBuckets(S3Context& ctx) {
 
 http::Task<OpResult> CreateBucket(S3Context& ctx) {
   if (!IsValidNewBucketName(ctx.bucket)) co_return S3Error::InvalidBucketName(ctx.bucket);
+  if (auto err = AuthorizeIdentity(ctx, "s3:CreateBucket", "arn:aws:s3:::" + ctx.bucket))
+    co_return *err;
   auto body = co_await ctx.ReadSmallBody(64 * 1024);
   if (auto* err = std::get_if<S3Error>(&body)) co_return *err;
   const std::string& xml = std::get<std::string>(body);
@@ -77,7 +80,11 @@ http::Task<OpResult> CreateBucket(S3Context& ctx) {
     co_return S3Error::IllegalLocationConstraint(constraint);
   }
 
-  BucketInfo bucket{ctx.bucket, ctx.request.principal->account_id, region, absl::Now()};
+  BucketInfo bucket;
+  bucket.name = ctx.bucket;
+  bucket.owner_account = ctx.request.principal->account_id;
+  bucket.region = region;
+  bucket.created = absl::Now();
   if (ctx.HasHeader("x-amz-object-ownership")) {
     bucket.ownership = ctx.Header("x-amz-object-ownership");
     if (!IsOwnershipSetting(bucket.ownership))
@@ -112,7 +119,7 @@ http::Task<OpResult> CreateBucket(S3Context& ctx) {
 }
 
 http::Task<OpResult> HeadBucket(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kRead);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:ListBucket", Permission::kRead});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   http::ResponseHeader head;
   head.set("x-amz-bucket-region", std::get<BucketInfo>(bucket).region);
@@ -121,7 +128,7 @@ http::Task<OpResult> HeadBucket(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucket(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:DeleteBucket", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto s = ctx.catalog.DeleteBucket(ctx.bucket);
   if (s.code() == absl::StatusCode::kFailedPrecondition)
@@ -133,7 +140,7 @@ http::Task<OpResult> DeleteBucket(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetBucketLocation(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:GetBucketLocation", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   const std::string& region = std::get<BucketInfo>(bucket).region;
   XmlWriter w;
@@ -145,7 +152,7 @@ http::Task<OpResult> GetBucketLocation(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetBucketVersioning(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:GetBucketVersioning", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   XmlWriter w;
   w.Open("VersioningConfiguration", true);
@@ -160,7 +167,7 @@ http::Task<OpResult> GetBucketVersioning(S3Context& ctx) {
 }
 
 http::Task<OpResult> PutBucketVersioning(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketVersioning", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto body = co_await ctx.ReadSmallBody(64 * 1024);
   if (auto* err = std::get_if<S3Error>(&body)) co_return *err;

@@ -10,7 +10,7 @@
 #include "s3/names.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -67,8 +67,10 @@ std::variant<CopySource, S3Error> OpenCopySource(S3Context& ctx) {
                                      "to a delete marker by version id.");
     return S3Error::NoSuchKey(src.key);
   }
-  if (!CanAccessObject(ctx, **bucket, opened->info, Permission::kRead))
-    return S3Error::AccessDenied();
+  if (auto err = AuthorizeObject(ctx, **bucket, src.key,
+                                 version ? "s3:GetObjectVersion" : "s3:GetObject",
+                                 &opened->info, Permission::kRead))
+    return *err;
   src.object = *std::move(opened);
 
   ReadConditions c;
@@ -125,7 +127,7 @@ std::string ChecksumElement(const std::string& algorithm) { return "Checksum" + 
 }  // namespace
 
 http::Task<OpResult> CopyObject(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutObject", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
   auto source_or = OpenCopySource(ctx);
@@ -150,6 +152,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
+  if (auto err = RefuseEncryptionHeaders(ctx.request.signable)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), object)) co_return *err;
   if (auto err = CollectMetadata(ctx.request.signable, object)) co_return *err;
   if (metadata_directive == "COPY") {
@@ -214,7 +217,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutObject", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto part_number = PartNumberParam(ctx);
   if (auto* err = std::get_if<S3Error>(&part_number)) co_return *err;

@@ -3,7 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {

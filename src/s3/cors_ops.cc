@@ -35,7 +35,7 @@ S3Error CorsForbidden(std::string message) {
 }  // namespace
 
 http::Task<OpResult> PutBucketCors(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketCORS", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto body = co_await ctx.ReadSmallBody(64 * 1024);
   if (auto* err = std::get_if<S3Error>(&body)) co_return *err;
@@ -48,7 +48,7 @@ http::Task<OpResult> PutBucketCors(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetBucketCors(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:GetBucketCORS", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto stored = ctx.catalog.GetBucketConfig(ctx.bucket, "cors");
   if (!stored.ok()) co_return FromStatus(stored.status());
@@ -63,7 +63,7 @@ http::Task<OpResult> GetBucketCors(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketCors(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketCORS", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "cors", std::nullopt);
   if (!s.ok()) co_return FromStatus(s);
@@ -73,10 +73,10 @@ http::Task<OpResult> DeleteBucketCors(S3Context& ctx) {
 
 http::Task<OpResult> CorsPreflight(S3Context& ctx) {
   if (!ctx.HasHeader("origin"))
-    co_return S3Error{400, "BadRequest", "Insufficient information. Origin request header needed."};
+    co_return S3Error::Of(400, "BadRequest", "Insufficient information. Origin request header needed.");
   std::string method = ctx.Header("access-control-request-method");
   if (method.empty())
-    co_return S3Error{400, "BadRequest", "Invalid Access-Control-Request-Method: null"};
+    co_return S3Error::Of(400, "BadRequest", "Invalid Access-Control-Request-Method: null");
   if (!IsAddressableBucketName(ctx.bucket)) co_return S3Error::InvalidBucketName(ctx.bucket);
   auto bucket = ctx.catalog.GetBucket(ctx.bucket);
   if (!bucket.ok()) co_return FromStatus(bucket.status());

@@ -1,6 +1,6 @@
 #include "s3/error.h"
 
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 S3Error S3Error::Of(int status, std::string code, std::string message) {

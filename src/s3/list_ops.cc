@@ -4,7 +4,7 @@
 #include "base/time.h"
 #include "iam/principal.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -61,7 +61,7 @@ void WriteCommonPrefixes(XmlWriter& w, const std::vector<std::string>& prefixes,
 }  // namespace
 
 http::Task<OpResult> ListObjects(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kRead);
+  auto bucket_or = co_await LoadBucket(ctx, Access{"s3:ListBucket", Permission::kRead});
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
 
   const bool v2 = ctx.Param("list-type") == "2";
@@ -130,7 +130,7 @@ http::Task<OpResult> ListObjects(S3Context& ctx) {
 }
 
 http::Task<OpResult> ListObjectVersions(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kRead);
+  auto bucket_or = co_await LoadBucket(ctx, Access{"s3:ListBucketVersions", Permission::kRead});
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   auto params_or = ParseListParams(ctx);
   if (auto* err = std::get_if<S3Error>(&params_or)) co_return *err;

@@ -11,7 +11,7 @@
 #include "iam/principal.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -83,13 +83,14 @@ std::variant<uint32_t, S3Error> PartNumberParam(const S3Context& ctx) {
 }
 
 http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutObject", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
   UploadInfo upload;
   upload.key = ctx.key;
   upload.initiated = absl::Now();
   upload.initiator_arn = ctx.request.principal ? ctx.request.principal->Arn() : "anonymous";
+  if (auto err = RefuseEncryptionHeaders(ctx.request.signable)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), upload.object))
     co_return *err;
   upload.owner_account = upload.object.owner_account;
@@ -131,7 +132,7 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
 }
 
 http::Task<OpResult> UploadPart(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutObject", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto part_number = PartNumberParam(ctx);
   if (auto* err = std::get_if<S3Error>(&part_number)) co_return *err;
@@ -164,7 +165,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
 }
 
 http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutObject", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto upload_or = LoadUpload(ctx, /*completed_ok=*/true);
   if (auto* err = std::get_if<S3Error>(&upload_or)) co_return *err;
@@ -285,7 +286,7 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
 }
 
 http::Task<OpResult> AbortMultipartUpload(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:AbortMultipartUpload", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   std::string id = ctx.Param("uploadId").value_or("");
   auto s = co_await http::RunBlocking(
@@ -297,7 +298,7 @@ http::Task<OpResult> AbortMultipartUpload(S3Context& ctx) {
 }
 
 http::Task<OpResult> ListParts(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kRead);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:ListMultipartUploadParts", Permission::kRead, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto upload_or = LoadUpload(ctx);
   if (auto* err = std::get_if<S3Error>(&upload_or)) co_return *err;
@@ -347,7 +348,7 @@ http::Task<OpResult> ListParts(S3Context& ctx) {
 }
 
 http::Task<OpResult> ListMultipartUploads(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kRead);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:ListBucketMultipartUploads", Permission::kRead});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   UploadListQuery q;
   q.prefix = ctx.Param("prefix").value_or("");

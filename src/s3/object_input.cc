@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -57,6 +57,16 @@ S3Error ChecksumMismatch(crypto::ChecksumAlgorithm a) {
 }  // namespace
 
 std::string Quoted(const std::string& etag) { return "\"" + etag + "\""; }
+
+std::optional<S3Error> RefuseEncryptionHeaders(const auth::SignableRequest& fields) {
+  for (const char* h : {"x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+                        "x-amz-server-side-encryption-aws-kms-key-id"}) {
+    if (fields.HasHeader(h))
+      return S3Error::NotImplemented("Server-side encryption (" + std::string(h) +
+                                     ") is not available on this server yet.");
+  }
+  return std::nullopt;
+}
 
 std::optional<S3Error> ValidateTags(const HeaderList& tags, size_t max) {
   if (tags.size() > max) {

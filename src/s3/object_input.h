@@ -55,4 +55,8 @@ http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
 
 std::string Quoted(const std::string& etag);
 
+// Server-side encryption arrives with its own issue; until then a request that asks for
+// it is refused (501 NotImplemented) rather than stored unencrypted.
+std::optional<S3Error> RefuseEncryptionHeaders(const auth::SignableRequest& fields);
+
 }  // namespace coffer::s3

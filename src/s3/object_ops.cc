@@ -7,7 +7,7 @@
 #include "s3/conditions.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -76,7 +76,7 @@ void AddVersionHeader(http::ResponseHeader& head, const BucketInfo& bucket,
 }
 
 http::Task<OpResult> PutObject(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutObject", Permission::kWrite, true});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   if (ctx.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
   auto conditions = ParseWriteConditions(ctx);
@@ -84,6 +84,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
+  if (auto err = RefuseEncryptionHeaders(ctx.request.signable)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), object)) co_return *err;
   if (auto err = CollectMetadata(ctx.request.signable, object)) co_return *err;
   auto received = co_await ReceiveBody(ctx);
@@ -116,24 +117,28 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetObject(S3Context& ctx) {
-  auto bucket_or = co_await LoadBucket(ctx, BucketAccess::kObject);
+  auto bucket_or = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket_or)) co_return *err;
   const BucketInfo& bucket = std::get<BucketInfo>(bucket_or);
   auto version = VersionParam(ctx);
   if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
   const auto& version_id = std::get<std::optional<std::string>>(version);
 
+  const char* read_action = version_id ? "s3:GetObjectVersion" : "s3:GetObject";
   auto opened = ctx.catalog.OpenObject(ctx.bucket, ctx.key, version_id);
   if (opened.status().code() == absl::StatusCode::kNotFound) {
-    // Only callers who may list the bucket learn that a key is absent.
-    auto may_list = co_await LoadBucket(ctx, BucketAccess::kRead);
-    if (std::holds_alternative<S3Error>(may_list)) co_return S3Error::AccessDenied();
+    // Only callers who may read the key and list the bucket learn that it is absent.
+    if (auto err = AuthorizeObject(ctx, bucket, ctx.key, read_action, nullptr, Permission::kRead))
+      co_return *err;
+    if (AuthorizeBucket(ctx, bucket, Access{"s3:ListBucket", Permission::kRead}, ""))
+      co_return S3Error::AccessDenied();
     co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
   }
   if (!opened.ok()) co_return FromStatus(opened.status());
   const ObjectInfo& o = opened->info;
-  if (!o.delete_marker && !CanAccessObject(ctx, bucket, o, Permission::kRead))
-    co_return S3Error::AccessDenied();
+  if (auto err = AuthorizeObject(ctx, bucket, ctx.key, read_action,
+                                 o.delete_marker ? nullptr : &o, Permission::kRead))
+    co_return *err;
   if (o.delete_marker) {
     // The current version is a delete marker: the key reads as absent; asking for the
     // marker itself is a method S3 does not allow on it.
@@ -254,11 +259,16 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteObject(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto version = VersionParam(ctx);
   if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
   const auto& version_id = std::get<std::optional<std::string>>(version);
+  if (auto err = AuthorizeBucket(
+          ctx, std::get<BucketInfo>(bucket),
+          Access{version_id ? "s3:DeleteObjectVersion" : "s3:DeleteObject", Permission::kWrite, true},
+          ctx.key))
+    co_return *err;
   auto deleted = co_await http::RunBlocking(
       [&] { return ctx.catalog.DeleteObject(ctx.bucket, ctx.key, version_id); });
   if (!deleted.ok()) co_return FromWriteStatus(deleted.status(), ctx);
@@ -273,7 +283,7 @@ http::Task<OpResult> DeleteObject(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteObjects(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, BucketAccess::kWrite);
+  auto bucket = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   // S3 insists on an integrity check for this body: Content-MD5 or a checksum.
   auto algorithm = RequestChecksumAlgorithm(ctx);
@@ -322,6 +332,12 @@ http::Task<OpResult> DeleteObjects(S3Context& ctx) {
       e = S3Error::KeyTooLong();
     } else if (version && *version != "null" && (version->size() != 32 || !HexDecode(*version))) {
       e = S3Error::NoSuchVersion(*version);
+    } else if (auto denied = AuthorizeBucket(
+                   ctx, std::get<BucketInfo>(bucket),
+                   Access{version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+                          Permission::kWrite, true},
+                   key)) {
+      e = *denied;
     } else {
       auto deleted = co_await http::RunBlocking(
           [&ctx, &key, &version] { return ctx.catalog.DeleteObject(ctx.bucket, key, version); });

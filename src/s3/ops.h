@@ -72,6 +72,14 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx);
 
 http::Task<OpResult> PostObject(S3Context& ctx);  // browser form uploads
 
+http::Task<OpResult> PutBucketPolicy(S3Context& ctx);
+http::Task<OpResult> GetBucketPolicy(S3Context& ctx);
+http::Task<OpResult> DeleteBucketPolicy(S3Context& ctx);
+http::Task<OpResult> GetBucketPolicyStatus(S3Context& ctx);
+http::Task<OpResult> PutPublicAccessBlock(S3Context& ctx);
+http::Task<OpResult> GetPublicAccessBlock(S3Context& ctx);
+http::Task<OpResult> DeletePublicAccessBlock(S3Context& ctx);
+
 http::Task<OpResult> CopyObject(S3Context& ctx);
 http::Task<OpResult> UploadPartCopy(S3Context& ctx);
 

@@ -14,7 +14,7 @@
 #include "s3/object_input.h"
 #include "s3/ops.h"
 #include "s3/post_policy.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -89,7 +89,8 @@ std::optional<S3Error> AuthorizePost(S3Context& ctx, const BucketInfo& bucket, F
     if (auto err = CheckPostPolicy(std::get<PostPolicy>(policy), checked, absl::Now())) return err;
   }
   if (grant) ctx.request.principal = grant->principal;
-  return CheckBucketAccess(ctx, bucket, BucketAccess::kWrite);
+  return AuthorizeBucket(ctx, bucket, Access{"s3:PutObject", Permission::kWrite, true},
+                         fields["key"]);
 }
 
 }  // namespace
@@ -178,6 +179,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   object.key = absl::StrReplaceAll(fields["key"], {{"${filename}", filename}});
   if (object.key.empty()) co_return MissingField("key");
   if (object.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
+  if (auto err = RefuseEncryptionHeaders(form)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, form, bucket, object)) co_return *err;
   if (fields.count("tagging")) {
     auto tags = ParseTaggingXml(fields["tagging"]);

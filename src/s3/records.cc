@@ -10,62 +10,11 @@ constexpr uint8_t kObjectVersion = 1;
 constexpr uint8_t kUploadVersion = 1;
 constexpr uint8_t kPartVersion = 1;
 
-// Decoding reads fields in order and stops at the first error.
-class Reader {
- public:
-  explicit Reader(std::string_view v) : d_(v) {}
-  Reader& U8(uint8_t& v) { return Do(d_.U8(v)); }
-  Reader& Varint(uint64_t& v) { return Do(d_.Varint(v)); }
-  Reader& Bool(bool& v) { return Do(d_.Bool(v)); }
-  Reader& Str(std::string& v) { return Do(d_.Str(v)); }
-  Reader& Time(absl::Time& t) {
-    uint64_t micros = 0;
-    Varint(micros);
-    t = absl::FromUnixMicros(static_cast<int64_t>(micros));
-    return *this;
-  }
-  Reader& Headers(HeaderList& h) {
-    uint64_t n = 0;
-    Varint(n);
-    if (status_.ok() && n > 100000) status_ = absl::DataLossError("bad header count");
-    for (uint64_t i = 0; status_.ok() && i < n; ++i) {
-      std::string k, v;
-      Str(k).Str(v);
-      h.emplace_back(std::move(k), std::move(v));
-    }
-    return *this;
-  }
-  Reader& Version(uint8_t expected) {
-    uint8_t v = 0;
-    U8(v);
-    if (status_.ok() && v != expected) status_ = absl::DataLossError("unknown record version");
-    return *this;
-  }
-  const absl::Status& status() const { return status_; }
-
- private:
-  Reader& Do(absl::Status s) {
-    if (status_.ok()) status_ = std::move(s);
-    return *this;
-  }
-  Decoder d_;
-  absl::Status status_;
-};
-
-void PutTime(Encoder& e, absl::Time t) { e.Varint(static_cast<uint64_t>(absl::ToUnixMicros(t))); }
-
-void PutHeaders(Encoder& e, const HeaderList& h) {
-  e.Varint(h.size());
-  for (const auto& [k, v] : h) e.Str(k).Str(v);
-}
-
 void PutObjectFields(Encoder& e, const ObjectInfo& o) {
   e.Varint(o.sequence).Str(o.version_id).Bool(o.delete_marker).Varint(o.size).Str(o.etag);
-  PutTime(e, o.last_modified);
+  e.Time(o.last_modified);
   e.Str(o.owner_account).Str(o.storage_class).Str(o.content_type);
-  PutHeaders(e, o.content_headers);
-  PutHeaders(e, o.user_metadata);
-  PutHeaders(e, o.tags);
+  e.Pairs(o.content_headers).Pairs(o.user_metadata).Pairs(o.tags);
   e.Str(o.checksum_algorithm).Str(o.checksum_type).Str(o.checksum).Str(o.acl);
   e.Varint(o.parts.size());
   for (const auto& p : o.parts) {
@@ -73,10 +22,10 @@ void PutObjectFields(Encoder& e, const ObjectInfo& o) {
   }
 }
 
-void ReadObjectFields(Reader& r, ObjectInfo& o) {
+void ReadObjectFields(RecordReader& r, ObjectInfo& o) {
   r.Varint(o.sequence).Str(o.version_id).Bool(o.delete_marker).Varint(o.size).Str(o.etag).Time(o.last_modified);
   r.Str(o.owner_account).Str(o.storage_class).Str(o.content_type);
-  r.Headers(o.content_headers).Headers(o.user_metadata).Headers(o.tags);
+  r.Pairs(o.content_headers).Pairs(o.user_metadata).Pairs(o.tags);
   r.Str(o.checksum_algorithm).Str(o.checksum_type).Str(o.checksum).Str(o.acl);
   uint64_t n = 0;
   r.Varint(n);
@@ -94,7 +43,7 @@ void ReadObjectFields(Reader& r, ObjectInfo& o) {
 std::string EncodeBucket(const BucketInfo& b) {
   Encoder e;
   e.U8(kBucketVersion).Str(b.owner_account).Str(b.region);
-  PutTime(e, b.created);
+  e.Time(b.created);
   e.U8(static_cast<uint8_t>(b.versioning)).Str(b.ownership).Str(b.acl);
   return e.Take();
 }
@@ -103,7 +52,7 @@ absl::StatusOr<BucketInfo> DecodeBucket(std::string name, std::string_view v) {
   BucketInfo b;
   b.name = std::move(name);
   uint8_t versioning = 0;
-  Reader r(v);
+  RecordReader r(v);
   r.Version(kBucketVersion).Str(b.owner_account).Str(b.region).Time(b.created).U8(versioning);
   r.Str(b.ownership).Str(b.acl);
   if (!r.status().ok()) return r.status();
@@ -122,7 +71,7 @@ std::string EncodeObject(const ObjectInfo& o) {
 absl::StatusOr<ObjectInfo> DecodeObject(std::string key, std::string_view v) {
   ObjectInfo o;
   o.key = std::move(key);
-  Reader r(v);
+  RecordReader r(v);
   r.Version(kObjectVersion);
   ReadObjectFields(r, o);
   if (!r.status().ok()) return r.status();
@@ -132,7 +81,7 @@ absl::StatusOr<ObjectInfo> DecodeObject(std::string key, std::string_view v) {
 std::string EncodeUpload(const UploadInfo& u) {
   Encoder e;
   e.U8(kUploadVersion).Str(u.key).Str(u.upload_id);
-  PutTime(e, u.initiated);
+  e.Time(u.initiated);
   e.Str(u.owner_account).Str(u.initiator_arn);
   PutObjectFields(e, u.object);
   e.Bool(u.completed).Str(u.completed_version);
@@ -141,7 +90,7 @@ std::string EncodeUpload(const UploadInfo& u) {
 
 absl::StatusOr<UploadInfo> DecodeUpload(std::string_view v) {
   UploadInfo u;
-  Reader r(v);
+  RecordReader r(v);
   r.Version(kUploadVersion).Str(u.key).Str(u.upload_id).Time(u.initiated);
   r.Str(u.owner_account).Str(u.initiator_arn);
   ReadObjectFields(r, u.object);
@@ -154,7 +103,7 @@ absl::StatusOr<UploadInfo> DecodeUpload(std::string_view v) {
 std::string EncodePart(const UploadedPart& p) {
   Encoder e;
   e.U8(kPartVersion).Varint(p.number).Varint(p.size).Str(p.etag);
-  PutTime(e, p.last_modified);
+  e.Time(p.last_modified);
   e.Str(p.blob_id).Str(p.checksum);
   return e.Take();
 }
@@ -162,7 +111,7 @@ std::string EncodePart(const UploadedPart& p) {
 absl::StatusOr<UploadedPart> DecodePart(std::string_view v) {
   UploadedPart p;
   uint64_t number = 0;
-  Reader r(v);
+  RecordReader r(v);
   r.Version(kPartVersion).Varint(number).Varint(p.size).Str(p.etag).Time(p.last_modified);
   r.Str(p.blob_id).Str(p.checksum);
   if (!r.status().ok()) return r.status();

@@ -116,6 +116,16 @@ S3Error FromAuthError(const auth::Error& e, const std::string& access_key_id) {
       out.status = 400;
       out.code = "InvalidRequest";
       break;
+    case K::kExpiredToken:
+      out.status = 400;
+      out.code = "ExpiredToken";
+      out.message = "The provided token has expired.";
+      break;
+    case K::kInvalidToken:
+      out.status = 400;
+      out.code = "InvalidToken";
+      out.message = "The provided token is malformed or otherwise invalid.";
+      break;
   }
   return out;
 }

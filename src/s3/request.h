@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gateway/gateway.h"
+#include "iam/authorizer.h"
 #include "iam/identity_store.h"
 #include "s3/catalog.h"
 #include "s3/error.h"
@@ -24,6 +25,8 @@ struct ServiceConfig {
   std::vector<std::string> domains;  // for virtual-hosted-style addressing
   // Looks up an access key's secret and principal (POST forms sign their policy).
   std::function<absl::StatusOr<iam::KeyGrant>(const std::string& access_key_id)> lookup_key;
+  // Decides with IAM policies, bucket policies and the rest of AWS's evaluation.
+  const iam::Authorizer* authorizer = nullptr;
 };
 
 using Query = std::multimap<std::string, std::string>;

@@ -15,8 +15,7 @@ using Verb = http::bhttp::verb;
 constexpr std::array kSubresources = {
     "accelerate", "analytics", "encryption",
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
-    "notification", "object-lock", "policy", "policyStatus",
-    "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
+    "notification", "object-lock", "replication", "requestPayment", "restore", "retention", "select",
     "torrent", "website"};
 
 std::optional<std::string> UnsupportedSubresource(const S3Context& ctx) {
@@ -104,6 +103,8 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
   if (ctx.key.empty()) {
     switch (verb) {
       case Verb::put:
+        if (ctx.HasParam("policy")) co_return co_await PutBucketPolicy(ctx);
+        if (ctx.HasParam("publicAccessBlock")) co_return co_await PutPublicAccessBlock(ctx);
         if (ctx.HasParam("cors")) co_return co_await PutBucketCors(ctx);
         if (ctx.HasParam("acl")) co_return co_await PutBucketAcl(ctx);
         if (ctx.HasParam("ownershipControls")) co_return co_await PutBucketOwnershipControls(ctx);
@@ -112,6 +113,8 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
         co_return co_await CreateBucket(ctx);
       case Verb::head: co_return co_await HeadBucket(ctx);
       case Verb::delete_:
+        if (ctx.HasParam("policy")) co_return co_await DeleteBucketPolicy(ctx);
+        if (ctx.HasParam("publicAccessBlock")) co_return co_await DeletePublicAccessBlock(ctx);
         if (ctx.HasParam("cors")) co_return co_await DeleteBucketCors(ctx);
         if (ctx.HasParam("tagging")) co_return co_await DeleteBucketTagging(ctx);
         if (ctx.HasParam("ownershipControls"))
@@ -121,6 +124,9 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
         if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
         if (ctx.HasParam("tagging")) co_return co_await GetBucketTagging(ctx);
         if (ctx.HasParam("acl")) co_return co_await GetBucketAcl(ctx);
+        if (ctx.HasParam("policy")) co_return co_await GetBucketPolicy(ctx);
+        if (ctx.HasParam("policyStatus")) co_return co_await GetBucketPolicyStatus(ctx);
+        if (ctx.HasParam("publicAccessBlock")) co_return co_await GetPublicAccessBlock(ctx);
         if (ctx.HasParam("cors")) co_return co_await GetBucketCors(ctx);
         if (ctx.HasParam("ownershipControls")) co_return co_await GetBucketOwnershipControls(ctx);
         if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);

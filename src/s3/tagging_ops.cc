@@ -3,7 +3,7 @@
 #include "http/blocking.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
-#include "s3/xml.h"
+#include "base/xml.h"
 
 namespace coffer::s3 {
 namespace {
@@ -48,18 +48,33 @@ http::Task<std::variant<HeaderList, S3Error>> ReadTags(S3Context& ctx, size_t ma
   co_return std::get<HeaderList>(tags);
 }
 
-// Applies `change` to the addressed version's tags and answers with its version id.
+// Authorizes `action` (or its ...Version form) on the addressed object version.
+std::variant<ObjectInfo, S3Error> AuthorizedVersion(S3Context& ctx, const BucketInfo& bucket,
+                                                    const std::string& action) {
+  auto loaded = LoadObjectVersion(ctx);
+  if (auto* err = std::get_if<S3Error>(&loaded)) return *err;
+  std::string name = ctx.HasParam("versionId")
+                         ? action.substr(0, action.size() - 7) + "VersionTagging"
+                         : action;
+  // No ACL permission but FULL_CONTROL covers tagging.
+  if (auto err = AuthorizeObject(ctx, bucket, ctx.key, name, &std::get<ObjectInfo>(loaded),
+                                 Permission::kFullControl))
+    return *err;
+  return loaded;
+}
+
+// Replaces the addressed version's tags and answers with its version id.
 http::Task<OpResult> ChangeObjectTags(S3Context& ctx, const BucketInfo& bucket, HeaderList tags,
-                                      int status) {
-  auto version = VersionParam(ctx);
-  if (auto* err = std::get_if<S3Error>(&version)) co_return *err;
-  const auto& version_id = std::get<std::optional<std::string>>(version);
+                                      const std::string& action, int status) {
+  auto loaded = AuthorizedVersion(ctx, bucket, action);
+  if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
+  const std::string version_id = std::get<ObjectInfo>(loaded).version_id;
   auto updated = co_await http::RunBlocking([&] {
     return ctx.catalog.UpdateObject(ctx.bucket, ctx.key, version_id,
                                     [&tags](ObjectInfo& o) { o.tags = tags; });
   });
   if (updated.status().code() == absl::StatusCode::kNotFound)
-    co_return version_id ? S3Error::NoSuchVersion(*version_id) : S3Error::NoSuchKey(ctx.key);
+    co_return S3Error::NoSuchKey(ctx.key);
   if (!updated.ok()) co_return FromStatus(updated.status());
   http::ResponseHeader head;
   AddVersionHeader(head, bucket, updated->version_id);
@@ -70,24 +85,25 @@ http::Task<OpResult> ChangeObjectTags(S3Context& ctx, const BucketInfo& bucket, 
 }  // namespace
 
 http::Task<OpResult> PutObjectTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto tags = co_await ReadTags(ctx, 10);
   if (auto* err = std::get_if<S3Error>(&tags)) co_return *err;
   co_return co_await ChangeObjectTags(ctx, std::get<BucketInfo>(bucket),
-                                      std::get<HeaderList>(tags), 200);
+                                      std::get<HeaderList>(tags), "s3:PutObjectTagging", 200);
 }
 
 http::Task<OpResult> DeleteObjectTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  co_return co_await ChangeObjectTags(ctx, std::get<BucketInfo>(bucket), {}, 204);
+  co_return co_await ChangeObjectTags(ctx, std::get<BucketInfo>(bucket), {},
+                                      "s3:DeleteObjectTagging", 204);
 }
 
 http::Task<OpResult> GetObjectTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await FindBucket(ctx);
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto loaded = LoadObjectVersion(ctx);
+  auto loaded = AuthorizedVersion(ctx, std::get<BucketInfo>(bucket), "s3:GetObjectTagging");
   if (auto* err = std::get_if<S3Error>(&loaded)) co_return *err;
   const ObjectInfo& o = std::get<ObjectInfo>(loaded);
   http::ResponseHeader head;
@@ -99,7 +115,7 @@ http::Task<OpResult> GetObjectTagging(S3Context& ctx) {
 }
 
 http::Task<OpResult> PutBucketTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketTagging", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto tags = co_await ReadTags(ctx, kMaxBucketTags);
   if (auto* err = std::get_if<S3Error>(&tags)) co_return *err;
@@ -111,7 +127,7 @@ http::Task<OpResult> PutBucketTagging(S3Context& ctx) {
 }
 
 http::Task<OpResult> GetBucketTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:GetBucketTagging", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto stored = ctx.catalog.GetBucketConfig(ctx.bucket, "tagging");
   if (!stored.ok()) co_return FromStatus(stored.status());
@@ -128,7 +144,7 @@ http::Task<OpResult> GetBucketTagging(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx);
+  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketTagging", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
   auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "tagging", std::nullopt);
   if (!s.ok()) co_return FromStatus(s);

@@ -130,12 +130,30 @@ class AccountsTests(unittest.TestCase):
                 self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
                 self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"],
                                  403)
+            # A user without s3:CreateBucket is refused before the name is looked at;
+            # another account's root learns the name is taken.
             with self.assertRaises(ClientError) as cm:
                 bob_s3.create_bucket(Bucket="root-bucket")
+            self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
+            with self.assertRaises(ClientError) as cm:
+                other_s3.create_bucket(Bucket="root-bucket")
             self.assertEqual(cm.exception.response["Error"]["Code"], "BucketAlreadyExists")
             self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 409)
 
-            # The other account's users share its buckets; root's list shows only its own.
+            # The other account's users act within what their policies allow; root's list
+            # shows only its own buckets.
+            import boto3
+            import json
+            iam = boto3.client("iam", endpoint_url=server.endpoint,
+                               aws_access_key_id=other_root["AccessKeyId"],
+                               aws_secret_access_key=other_root["SecretAccessKey"],
+                               region_name="us-east-1")
+            with self.assertRaises(ClientError) as cm:
+                bob_s3.create_bucket(Bucket="bobs-bucket")
+            self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
+            iam.put_user_policy(UserName="bob", PolicyName="s3", PolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
             bob_s3.create_bucket(Bucket="bobs-bucket")
             other_s3.put_object(Bucket="bobs-bucket", Key="k", Body=b"shared")
             self.assertEqual(bob_s3.get_object(Bucket="bobs-bucket", Key="k")["Body"].read(),

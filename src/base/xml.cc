@@ -1,11 +1,11 @@
-#include "s3/xml.h"
+#include "base/xml.h"
 
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 
 #include <sstream>
 
-namespace coffer::s3 {
+namespace coffer {
 namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
@@ -113,4 +113,4 @@ std::optional<XmlNode> ParseXml(std::string_view document) {
   return root;
 }
 
-}  // namespace coffer::s3
+}  // namespace coffer

@@ -1,8 +1,8 @@
-#include "s3/xml.h"
+#include "base/xml.h"
 
 #include <gtest/gtest.h>
 
-namespace coffer::s3 {
+namespace coffer {
 namespace {
 
 TEST(Xml, WriterEscapes) {
@@ -36,4 +36,4 @@ TEST(Xml, RejectsMalformed) {
 }
 
 }  // namespace
-}  // namespace coffer::s3
+}  // namespace coffer

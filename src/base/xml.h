@@ -1,4 +1,4 @@
-// XML for S3 bodies: a streaming writer for responses and a small DOM parser for
+// XML for S3 and IAM bodies: a streaming writer for responses and a small DOM parser for
 // request bodies (CreateBucketConfiguration, Delete, ...). The parser rejects
 // malformed documents (the caller answers MalformedXML), ignores namespaces and
 // attributes, and keeps element text exactly (object keys may have spaces).
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace coffer::s3 {
+namespace coffer {
 
 class XmlWriter {
  public:
@@ -47,4 +47,4 @@ struct XmlNode {
 // Parses a document and returns its root element; nullopt when malformed.
 std::optional<XmlNode> ParseXml(std::string_view document);
 
-}  // namespace coffer::s3
+}  // namespace coffer
