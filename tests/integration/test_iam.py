@@ -286,7 +286,9 @@ class AssumeRoleTests(IamTestCase):
         err = self.aws("s3api", "put-object", "--bucket", "role-bucket", "--key", "w",
                        env=session_env, check=False)
         self.assertIn("(AccessDenied)", err.stderr)
-        bad_token = dict(session_env, AWS_SESSION_TOKEN="x" + creds["SessionToken"][1:])
+        token = creds["SessionToken"]
+        bad_token = dict(session_env,
+                         AWS_SESSION_TOKEN=("x" if token[0] != "x" else "y") + token[1:])
         err = self.aws("s3", "ls", "s3://role-bucket", env=bad_token, check=False)
         self.assertIn("(InvalidToken)", err.stderr)
 
