@@ -15,7 +15,10 @@ absl::StatusOr<Stores> OpenStores(const std::string& data_path) {
   auto dir = DataDir::Open(data_path);
   if (!dir.ok()) return dir.status();
   s.dir = *std::move(dir);
-  auto key = s.dir->RootKey();
+  // COFFER_ROOT_PASSPHRASE: derive the root key from a passphrase instead of keeping
+  // it in keys/root.key.
+  const char* passphrase = std::getenv("COFFER_ROOT_PASSPHRASE");
+  auto key = passphrase ? s.dir->RootKey(std::string_view(passphrase)) : s.dir->RootKey();
   if (!key.ok()) return key.status();
   s.root_key = *std::move(key);
   auto meta = storage::OpenRocksMetaStore(s.dir->Path("meta"));
@@ -27,6 +30,7 @@ absl::StatusOr<Stores> OpenStores(const std::string& data_path) {
   s.identities = std::make_unique<iam::IdentityStore>(s.meta.get(), s.root_key);
   s.policies = std::make_unique<iam::PolicyStore>(s.meta.get(), s.identities.get());
   s.authorizer = std::make_unique<iam::Authorizer>(s.policies.get());
+  s.keys = std::make_unique<kms::KeyStore>(s.meta.get(), s.root_key);
   auto catalog = s3::Catalog::Open(s.meta.get(), s.blobs.get());
   if (!catalog.ok()) return catalog.status();
   s.catalog = *std::move(catalog);

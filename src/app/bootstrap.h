@@ -14,6 +14,7 @@
 #include "iam/authorizer.h"
 #include "iam/identity_store.h"
 #include "iam/policy_store.h"
+#include "kms/key_store.h"
 #include "s3/catalog.h"
 #include "storage/blob_store.h"
 #include "storage/meta_store.h"
@@ -29,6 +30,7 @@ struct Stores {
   std::unique_ptr<iam::IdentityStore> identities;
   std::unique_ptr<iam::PolicyStore> policies;
   std::unique_ptr<iam::Authorizer> authorizer;
+  std::unique_ptr<kms::KeyStore> keys;
   std::unique_ptr<s3::Catalog> catalog;
 };
 

@@ -1,5 +1,7 @@
 #include "app/data_dir.h"
 
+#include "crypto/hash.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -143,16 +145,43 @@ absl::Status DataDir::Write(const std::string& relative, std::string_view conten
   return absl::OkStatus();
 }
 
-absl::StatusOr<SecretBytes> DataDir::RootKey() {
-  const std::string name = "keys/root.key";
-  if (Exists(name)) {
-    auto key = ReadSecret(name);
+absl::StatusOr<SecretBytes> DataDir::RootKey(std::optional<std::string_view> passphrase) {
+  const std::string file = "keys/root.key", salt_file = "keys/root.salt",
+                    check_file = "keys/root.check";
+  if (passphrase) {
+    if (Exists(file))
+      return absl::FailedPreconditionError(Path(file) +
+                                           " exists: this data folder's root key is a key "
+                                           "file, not a passphrase");
+    if (passphrase->empty()) return absl::InvalidArgumentError("the passphrase is empty");
+    if (!Exists(salt_file)) {
+      if (auto s = Write(salt_file, RandomBytes(16), false); !s.ok()) return s;
+    }
+    auto salt = Read(salt_file);
+    if (!salt.ok()) return salt.status();
+    SecretBytes key = crypto::ScryptKey(*passphrase, *salt);
+    std::string check = crypto::HmacSha256(key.view(), "coffer root key check v1");
+    if (!Exists(check_file)) {
+      if (auto s = Write(check_file, check, false); !s.ok()) return s;
+    } else {
+      auto stored = Read(check_file);
+      if (!stored.ok()) return stored.status();
+      if (!crypto::ConstantTimeEquals(*stored, check))
+        return absl::PermissionDeniedError("wrong root passphrase for this data folder");
+    }
+    return key;
+  }
+  if (Exists(salt_file))
+    return absl::FailedPreconditionError(
+        "this data folder's root key comes from a passphrase: set COFFER_ROOT_PASSPHRASE");
+  if (Exists(file)) {
+    auto key = ReadSecret(file);
     if (!key.ok()) return key.status();
-    if (key->size() != 32) return absl::DataLossError(Path(name) + " is not a 32-byte key");
+    if (key->size() != 32) return absl::DataLossError(Path(file) + " is not a 32-byte key");
     return key;
   }
   SecretBytes key = RandomSecret(32);
-  if (auto s = Write(name, key.view(), /*secret=*/true); !s.ok()) return s;
+  if (auto s = Write(file, key.view(), /*secret=*/true); !s.ok()) return s;
   return key;
 }
 

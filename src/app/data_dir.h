@@ -2,7 +2,9 @@
 //
 //   coffer.lock        held (flock) by the one process using the folder; holds its pid
 //   meta/              RocksDB metadata          blobs/   object bodies
-//   keys/root.key      32-byte root key (mode 0600) protecting stored secrets
+//   keys/root.key      32-byte root key (mode 0600) protecting stored secrets, or
+//   keys/root.salt     when the root key comes from a passphrase (scrypt), its salt,
+//   keys/root.check    and a check value that tells a wrong passphrase
 //   tls/               the generated CA and server certificate (keys mode 0600)
 //   root-credentials   the root access key, AWS credentials-file format (mode 0600)
 //
@@ -31,8 +33,10 @@ class DataDir {
   const std::string& path() const { return path_; }
   std::string Path(const std::string& relative) const { return path_ + "/" + relative; }
 
-  // The root key, created on first use.
-  absl::StatusOr<SecretBytes> RootKey();
+  // The root key: from `passphrase` when given (the folder then remembers it was made
+  // that way and refuses to start without one, or with another one), else from
+  // keys/root.key, created on first use.
+  absl::StatusOr<SecretBytes> RootKey(std::optional<std::string_view> passphrase = {});
 
   bool Exists(const std::string& relative) const;
   absl::StatusOr<std::string> Read(const std::string& relative) const;

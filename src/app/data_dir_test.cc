@@ -37,5 +37,37 @@ TEST(DataDir, LockRootKeyAndSecretFiles) {
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
 
+TEST(DataDir, RootKeyFromAPassphrase) {
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("coffer-dd-" + NewUniqueId()) / "data").string();
+  std::string first;
+  {
+    auto dir = DataDir::Open(path);
+    ASSERT_TRUE(dir.ok());
+    auto key = (*dir)->RootKey("correct horse");
+    ASSERT_TRUE(key.ok()) << key.status();
+    first = std::string(key->view());
+    EXPECT_FALSE((*dir)->Exists("keys/root.key"));  // nothing secret on disk
+  }
+  {
+    auto dir = DataDir::Open(path);
+    EXPECT_EQ((*dir)->RootKey("correct horse")->view(), first);
+    EXPECT_EQ((*dir)->RootKey("wrong horse").status().code(),
+              absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ((*dir)->RootKey().status().code(), absl::StatusCode::kFailedPrecondition);
+  }
+  // Another folder with the same passphrase gets another key (its own salt).
+  std::string other_path = path + "-2";
+  auto other = DataDir::Open(other_path);
+  EXPECT_NE((*other)->RootKey("correct horse")->view(), first);
+  EXPECT_TRUE((*other)->Exists("keys/root.salt"));
+  // A folder made with a key file refuses a passphrase.
+  auto filed = DataDir::Open(path + "-3");
+  ASSERT_TRUE((*filed)->RootKey().ok());
+  EXPECT_EQ((*filed)->RootKey("correct horse").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+
 }  // namespace
 }  // namespace coffer::app

@@ -2,8 +2,13 @@
 // material exist, and serves S3 until SIGINT or SIGTERM.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <cstdio>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "app/bootstrap.h"
@@ -12,6 +17,7 @@
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "iam_api/iam_service.h"
+#include "kms/kms_service.h"
 #include "s3/service.h"
 
 namespace coffer::app {
@@ -44,7 +50,7 @@ void PrintFirstStart(const RootCredentials& rc, const Stores& stores, const std:
 int ServerCommand(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"data", "address", "region", "tls-cert", "tls-key", "domain",
-                             "threads"},
+                             "threads", "kms-rate"},
                             {"no-tls"});
   if (!flags.ok()) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(flags.status().message()).c_str());
@@ -68,6 +74,10 @@ int ServerCommand(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Key material lives in this process's memory: never let it reach a core dump.
+  struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0);
 
   auto fail = [](const absl::Status& s) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(s.message()).c_str());
@@ -106,6 +116,14 @@ int ServerCommand(const std::vector<std::string>& args) {
   gateway::Gateway gateway(stores->identities.get(), region, &s3);
   gateway.AddService("iam", &iam);
   gateway.AddService("sts", &sts);
+  auto limiter = kms::RateLimiter::Parse(flags->GetOr("kms-rate", ""));
+  if (!limiter.ok()) {
+    std::fprintf(stderr, "coffer server: %s\n", std::string(limiter.status().message()).c_str());
+    return 2;
+  }
+  kms::Kms kms(stores->keys.get(), stores->authorizer.get(), region);
+  kms::KmsService kms_service(&kms, *std::move(limiter));
+  gateway.AddService("kms", &kms_service);
 
   auto server = http::Server::Create(
       std::move(options), [&gateway](http::Exchange& ex) { return gateway.Serve(ex); });
@@ -126,6 +144,20 @@ int ServerCommand(const std::vector<std::string>& args) {
   if (tls) std::printf("TLS: clients trust %s\n", stores->dir->Path("tls/ca.pem").c_str());
   std::fflush(stdout);
 
+  // Keys whose deletion date has passed are deleted, and automatic rotations that are
+  // due happen, at least once a minute even when no request touches them.
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  bool stopping = false;
+  std::thread sweeper([&] {
+    std::unique_lock<std::mutex> lock(sweep_mu);
+    while (!sweep_cv.wait_for(lock, std::chrono::seconds(60), [&] { return stopping; })) {
+      if (auto s = kms.Sweep(absl::Now()); !s.ok())
+        std::fprintf(stderr, "coffer: KMS sweep failed: %s\n",
+                     std::string(s.status().message()).c_str());
+    }
+  });
+
   std::thread waiter([&signals, &server] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -136,6 +168,12 @@ int ServerCommand(const std::vector<std::string>& args) {
   (*server)->Run();
   // Run() only returns after Stop(), so the waiter has finished or is about to.
   waiter.join();
+  {
+    std::lock_guard<std::mutex> lock(sweep_mu);
+    stopping = true;
+  }
+  sweep_cv.notify_all();
+  sweeper.join();
   std::printf("Coffer: stopped\n");
   return 0;
 }

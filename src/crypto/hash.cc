@@ -89,6 +89,15 @@ std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_
   return out;
 }
 
+SecretBytes ScryptKey(std::string_view passphrase, std::string_view salt) {
+  SecretBytes key(32);
+  if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(),
+                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
+                     uint64_t{1} << 15, 8, 1, uint64_t{64} << 20, key.data(), key.size()) != 1)
+    std::abort();
+  return key;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

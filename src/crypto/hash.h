@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/secret.h"
+
 namespace coffer::crypto {
 
 class Digest {
@@ -34,6 +36,8 @@ std::string HmacSha1(std::string_view key, std::string_view data);
 // HKDF-SHA256 (RFC 5869) producing `length` bytes.
 std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
                        size_t length);
+// scrypt (RFC 7914) with N=2^15, r=8, p=1: a 32-byte key from a passphrase.
+SecretBytes ScryptKey(std::string_view passphrase, std::string_view salt);
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

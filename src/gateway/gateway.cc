@@ -181,4 +181,15 @@ http::Task<void> Gateway::Serve(http::Exchange& exchange) {
   co_await who->service->Handle(request);
 }
 
+http::Task<std::optional<std::string>> ReadWholeBody(ApiRequest& request, size_t limit) {
+  std::string body, piece;
+  while (true) {
+    auto r = co_await request.body.Next(piece);
+    if (r.kind == BodyRead::Kind::kEnd) co_return body;
+    if (r.kind != BodyRead::Kind::kData) co_return std::nullopt;
+    body += piece;
+    if (body.size() > limit) co_return std::nullopt;
+  }
+}
+
 }  // namespace coffer::gateway

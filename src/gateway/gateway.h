@@ -42,6 +42,10 @@ class ApiService {
   }
 };
 
+// Reads a whole (small) request body; nullopt when it fails or exceeds `limit` bytes.
+// For the JSON and Query APIs, whose bodies the gateway has already verified.
+http::Task<std::optional<std::string>> ReadWholeBody(ApiRequest& request, size_t limit);
+
 class Gateway {
  public:
   Gateway(iam::IdentityStore* identities, std::string region, ApiService* s3);

@@ -37,17 +37,6 @@ std::optional<std::string> QueryParams::Get(const std::string& name) const {
   return it->second;
 }
 
-http::Task<std::optional<std::string>> ReadQueryBody(gateway::ApiRequest& request) {
-  std::string body, piece;
-  while (true) {
-    auto r = co_await request.body.Next(piece);
-    if (r.kind == gateway::BodyRead::Kind::kEnd) co_return body;
-    if (r.kind != gateway::BodyRead::Kind::kData) co_return std::nullopt;
-    body += piece;
-    if (body.size() > (1 << 20)) co_return std::nullopt;
-  }
-}
-
 http::Task<void> ReplyQuery(http::Exchange& exchange, const std::string& xmlns,
                             const std::string& action,
                             const std::function<void(XmlWriter&)>& result) {
@@ -111,7 +100,7 @@ QueryError FromAuthError(const auth::Error& e) {
 // The answer is built synchronously and sent from one place: GCC 12 mishandles
 // temporaries inside co_await expressions, so no error object is made inside one.
 http::Task<void> QueryService::Handle(gateway::ApiRequest& request) {
-  auto body = co_await ReadQueryBody(request);
+  auto body = co_await gateway::ReadWholeBody(request, 1 << 20);
   auto params = body ? QueryParams::Parse(*body, request.signable.raw_query) : std::nullopt;
   Outcome outcome = params ? Run(request, *params)
                            : Outcome(QueryError{400, "MalformedQueryString",

@@ -43,8 +43,6 @@ class QueryParams {
   std::map<std::string, std::string> values_;
 };
 
-// Reads the (prefilled, verified) body of a Query request.
-http::Task<std::optional<std::string>> ReadQueryBody(gateway::ApiRequest& request);
 
 // Writes <ActionResponse xmlns><ActionResult>...</ActionResult><ResponseMetadata>.
 http::Task<void> ReplyQuery(http::Exchange& exchange, const std::string& xmlns,

@@ -12,7 +12,6 @@ absl::StatusOr<ListResult> Catalog::List(const std::string& bucket, const ListQu
   ListResult out;
   if (q.max_keys <= 0) return out;
   const std::string base = bucket + "/";
-  const std::string& delim = q.delimiter;
   std::string start = base + q.prefix;
   if (!q.start_after.empty() && q.start_after >= q.prefix) {
     start = std::max(start, base + q.start_after + std::string(1, '\0'));
@@ -57,7 +56,6 @@ absl::StatusOr<VersionListResult> Catalog::ListVersions(const std::string& bucke
   VersionListResult out;
   if (q.max_keys <= 0) return out;
   const std::string base = bucket + "/";
-  const std::string& delim = q.delimiter;
 
   // Where to start: after the marker key's versions, or after one of its versions.
   std::string start = base + q.prefix;

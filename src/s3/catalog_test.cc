@@ -10,13 +10,22 @@
 namespace coffer::s3 {
 namespace {
 
+BucketInfo Bucket(const std::string& name, const std::string& owner) {
+  BucketInfo b;
+  b.name = name;
+  b.owner_account = owner;
+  b.region = "us-east-1";
+  b.created = absl::Now();
+  return b;
+}
+
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = (std::filesystem::temp_directory_path() / ("coffer-cat-" + NewUniqueId())).string();
     std::filesystem::create_directories(dir_);
     Reopen();
-    ASSERT_TRUE(catalog_->CreateBucket({"b", "111111111111", "us-east-1", absl::Now()}).ok());
+    ASSERT_TRUE(catalog_->CreateBucket(Bucket("b", "111111111111")).ok());
   }
   void TearDown() override {
     Close();
@@ -89,7 +98,7 @@ TEST_F(CatalogTest, OverwriteKeepsOneBody) {
 
 TEST_F(CatalogTest, BucketRules) {
   BucketInfo existing;
-  EXPECT_EQ(catalog_->CreateBucket({"b", "222222222222", "us-east-1", absl::Now()}, &existing)
+  EXPECT_EQ(catalog_->CreateBucket(Bucket("b", "222222222222"), &existing)
                 .code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(existing.owner_account, "111111111111");

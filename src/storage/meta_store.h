@@ -26,6 +26,7 @@ enum class Table : int {
   kUploads,     // bucket '/' key '\0' upload id -> multipart upload record
   kParts,       // upload id, part number -> uploaded part record
   kBucketConfig,  // bucket '/' name -> a bucket configuration document
+  kKms,         // KMS keys, aliases and grants (key material sealed)
   kCount
 };
 

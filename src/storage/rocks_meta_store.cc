@@ -10,7 +10,7 @@ namespace coffer::storage {
 namespace {
 
 constexpr const char* kTableNames[] = {"default", "buckets", "objects", "blobs", "iam",
-                                       "versions", "uploads", "parts", "bucket_config"};
+                                       "versions", "uploads", "parts", "bucket_config", "kms"};
 static_assert(std::size(kTableNames) == static_cast<size_t>(Table::kCount));
 
 absl::Status FromRocks(const rocksdb::Status& s) {
