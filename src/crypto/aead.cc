@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "base/ids.h"
 
@@ -56,6 +57,53 @@ absl::StatusOr<SecretBytes> Open(const SecretBytes& key, std::string_view sealed
             EVP_DecryptFinal_ex(ctx.c, out.data() + n, &n) == 1;
   if (!ok) return absl::DataLossError("sealed value does not open");
   return out;
+}
+
+struct AesGcm::Ctx {
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  ~Ctx() { EVP_CIPHER_CTX_free(c); }
+};
+
+AesGcm::AesGcm(const SecretBytes& key) : enc_(new Ctx), dec_(new Ctx) {
+  if (key.size() != kAeadKeySize ||
+      EVP_EncryptInit_ex(enc_->c, EVP_aes_256_gcm(), nullptr, key.data(), nullptr) != 1 ||
+      EVP_DecryptInit_ex(dec_->c, EVP_aes_256_gcm(), nullptr, key.data(), nullptr) != 1)
+    std::abort();
+}
+
+AesGcm::~AesGcm() {
+  delete enc_;
+  delete dec_;
+}
+
+void AesGcm::Encrypt(std::string_view nonce, std::string_view aad, std::string_view in,
+                     char* out) {
+  auto* o = reinterpret_cast<unsigned char*>(out);
+  int n = 0, m = 0;
+  bool ok = nonce.size() == kNonce &&
+            EVP_EncryptInit_ex(enc_->c, nullptr, nullptr, nullptr, U(nonce)) == 1 &&
+            (aad.empty() ||
+             EVP_EncryptUpdate(enc_->c, nullptr, &n, U(aad), static_cast<int>(aad.size())) == 1) &&
+            EVP_EncryptUpdate(enc_->c, o, &n, U(in), static_cast<int>(in.size())) == 1 &&
+            EVP_EncryptFinal_ex(enc_->c, o + n, &m) == 1 &&
+            EVP_CIPHER_CTX_ctrl(enc_->c, EVP_CTRL_GCM_GET_TAG, kTag, o + in.size()) == 1;
+  if (!ok) std::abort();
+}
+
+bool AesGcm::Decrypt(std::string_view nonce, std::string_view aad, std::string_view in,
+                     char* out) {
+  if (nonce.size() != kNonce || in.size() < kTag) return false;
+  size_t len = in.size() - kTag;
+  auto* o = reinterpret_cast<unsigned char*>(out);
+  unsigned char tag[kTag];
+  std::memcpy(tag, in.data() + len, kTag);
+  int n = 0, m = 0;
+  return EVP_DecryptInit_ex(dec_->c, nullptr, nullptr, nullptr, U(nonce)) == 1 &&
+         (aad.empty() ||
+          EVP_DecryptUpdate(dec_->c, nullptr, &n, U(aad), static_cast<int>(aad.size())) == 1) &&
+         EVP_DecryptUpdate(dec_->c, o, &n, U(in.substr(0, len)), static_cast<int>(len)) == 1 &&
+         EVP_CIPHER_CTX_ctrl(dec_->c, EVP_CTRL_GCM_SET_TAG, kTag, tag) == 1 &&
+         EVP_DecryptFinal_ex(dec_->c, o + n, &m) == 1;
 }
 
 }  // namespace coffer::crypto

@@ -20,4 +20,26 @@ std::string Seal(const SecretBytes& key, std::string_view plaintext, std::string
 absl::StatusOr<SecretBytes> Open(const SecretBytes& key, std::string_view sealed,
                                  std::string_view aad);
 
+// AES-256-GCM with caller-chosen 12-byte nonces, for streams of many messages under one
+// key (the segments of an object body). The key schedule is made once. The caller must
+// never use a nonce twice with one key. Not thread-safe; one per stream.
+class AesGcm {
+ public:
+  explicit AesGcm(const SecretBytes& key);  // 32 bytes
+  ~AesGcm();
+  AesGcm(const AesGcm&) = delete;
+  AesGcm& operator=(const AesGcm&) = delete;
+
+  // Writes in.size() bytes of ciphertext and then the 16-byte tag to `out`.
+  void Encrypt(std::string_view nonce, std::string_view aad, std::string_view in, char* out);
+  // `in` is ciphertext followed by its tag; writes in.size() - 16 bytes to `out`.
+  // False (and `out` unspecified) when the tag does not verify.
+  bool Decrypt(std::string_view nonce, std::string_view aad, std::string_view in, char* out);
+
+ private:
+  struct Ctx;
+  Ctx* enc_;
+  Ctx* dec_;
+};
+
 }  // namespace coffer::crypto
