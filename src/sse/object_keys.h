@@ -1,0 +1,126 @@
+// ObjectKeys: the keys of encrypted objects in the four SSE modes.
+//
+// Every object (or multipart upload) gets a random data key (DEK) and data id
+// (sse/segments.h). What differs by mode is what seals the DEK, kept in SseRecord:
+//   SSE-S3    a service key derived from the root key (never leaves Coffer);
+//   SSE-KMS   a KMS data key made by GenerateDataKey on the requester's behalf
+//             (kms:ViaService = s3.REGION.amazonaws.com, encryption context
+//             aws:s3:arn = the object's ARN plus the client's pairs); reading calls
+//             KMS Decrypt as the requester;
+//             with a Bucket Key, a bucket-level KMS data key (context: the bucket ARN)
+//             from which per-object keys are derived locally; it is cached per bucket,
+//             KMS key, context and requester for `bucket_key_ttl`;
+//   DSSE-KMS  as SSE-KMS for the inner layer, plus an outer layer whose key is sealed
+//             under the service key;
+//   SSE-C     a key derived from the customer's key; only its MD5 is stored, and a
+//             wrong key fails to open the seal.
+// Seals bind bucket, object key, algorithm, KMS key and data id, so records swapped
+// between objects do not open. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "base/secret.h"
+#include "kms/kms.h"
+#include "sse/segments.h"
+
+namespace coffer::sse {
+
+enum class Algorithm : uint8_t { kNone = 0, kAes256 = 1, kKms = 2, kDsse = 3, kCustomer = 4 };
+
+// The x-amz-server-side-encryption value of an algorithm ("AES256", "aws:kms",
+// "aws:kms:dsse"; SSE-C objects answer with the customer-algorithm header instead).
+const char* HeaderValue(Algorithm a);
+
+// What is stored with an object about its encryption; nothing in it is secret.
+struct SseRecord {
+  Algorithm algorithm = Algorithm::kNone;
+  std::string kms_key_arn;       // SSE-KMS, DSSE-KMS
+  std::string context;           // x-amz-server-side-encryption-context as given, or ""
+  bool bucket_key = false;
+  std::string customer_key_md5;  // SSE-C: base64 MD5 of the customer's key
+  std::string data_id;
+  std::string sealed_keys;       // the DEK (and DSSE's outer DEK), sealed
+  std::string kms_blob;          // KMS ciphertext of the data key or of the bucket key
+  std::string salt;              // Bucket Key and SSE-C derivation salt
+
+  bool encrypted() const { return algorithm != Algorithm::kNone; }
+  std::string Encode() const;
+  static absl::StatusOr<SseRecord> Decode(std::string_view in);
+};
+
+// Decodes x-amz-server-side-encryption-context: base64 of a JSON object of strings.
+absl::StatusOr<kms::EncryptionContext> ParseContextHeader(std::string_view base64);
+
+struct CustomerKey {
+  SecretBytes key;  // 32 bytes
+  std::string md5;  // base64
+};
+
+// What a write asks for, once headers and the bucket default are resolved.
+struct SseChoice {
+  Algorithm algorithm = Algorithm::kAes256;
+  std::string kms_key_id;         // as given ("" = alias/aws/s3)
+  std::string context_header;     // base64 JSON as given, or ""
+  kms::EncryptionContext context; // its pairs
+  bool bucket_key = false;
+  const CustomerKey* customer = nullptr;  // SSE-C
+};
+
+struct ObjectName {
+  std::string region;
+  std::string bucket;
+  std::string key;
+  std::string Arn() const { return "arn:aws:s3:::" + bucket + "/" + key; }
+  std::string BucketArn() const { return "arn:aws:s3:::" + bucket; }
+};
+
+class ObjectKeys {
+ public:
+  ObjectKeys(kms::Kms* kms, const SecretBytes& root_key, absl::Duration bucket_key_ttl);
+
+  // Keys for an object about to be written by `caller` (caller.via_service is set here).
+  // Errors: KMS's (kms/errors.h), e.g. AccessDeniedException, DisabledException.
+  absl::StatusOr<std::pair<BodyKeys, SseRecord>> Create(kms::Caller caller,
+                                                        const ObjectName& name,
+                                                        const SseChoice& choice);
+  // The keys of a stored object for `caller`. SSE-C needs `customer`; a wrong one is
+  // PermissionDenied. KMS errors as KMS gives them; DataLoss when the record was altered.
+  absl::StatusOr<BodyKeys> Open(kms::Caller caller, const ObjectName& name,
+                                const SseRecord& record, const CustomerKey* customer);
+  // KMS requests made (GenerateDataKey and Decrypt), for metrics and tests.
+  uint64_t kms_calls() const { return kms_calls_.load(); }
+  void set_bucket_key_ttl(absl::Duration ttl);
+
+ private:
+  struct CachedKey {
+    SecretBytes plain;
+    std::string blob;
+    std::string key_arn;
+    absl::Time expires;
+  };
+  absl::StatusOr<SseRecord> Seal(kms::Caller& caller, const ObjectName& name,
+                                 const SseChoice& choice, const BodyKeys& keys);
+  // The bucket key for a write (cached), or the plaintext of a stored one (cached).
+  absl::StatusOr<SecretBytes> BucketKeyForWrite(kms::Caller& caller, const ObjectName& name,
+                                                const SseChoice& choice, std::string& blob,
+                                                std::string& key_arn);
+  absl::StatusOr<SecretBytes> BucketKeyForRead(kms::Caller& caller, const ObjectName& name,
+                                               const SseRecord& record);
+
+  kms::Kms* kms_;
+  SecretBytes service_key_;
+  std::mutex mu_;
+  absl::Duration ttl_;
+  std::map<std::string, CachedKey> write_cache_;  // bucket|key arn|context|requester
+  std::map<std::string, CachedKey> read_cache_;   // blob|requester
+  std::atomic<uint64_t> kms_calls_{0};
+};
+
+}  // namespace coffer::sse
