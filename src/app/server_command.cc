@@ -50,8 +50,8 @@ void PrintFirstStart(const RootCredentials& rc, const Stores& stores, const std:
 int ServerCommand(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"data", "address", "region", "tls-cert", "tls-key", "domain",
-                             "threads", "kms-rate"},
-                            {"no-tls"});
+                             "threads", "kms-rate", "bucket-key-ttl"},
+                            {"no-tls", "allow-insecure-sse"});
   if (!flags.ok()) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(flags.status().message()).c_str());
     return 2;
@@ -108,6 +108,16 @@ int ServerCommand(const std::vector<std::string>& args) {
     return ids->LookupAccessKey(id);
   };
   s3_config.authorizer = stores->authorizer.get();
+  s3_config.allow_insecure_sse = flags->Has("allow-insecure-sse");
+  int bucket_key_seconds = 300;
+  if (auto t = flags->Get("bucket-key-ttl")) bucket_key_seconds = std::atoi(t->c_str());
+  if (bucket_key_seconds <= 0) {
+    std::fprintf(stderr, "coffer server: --bucket-key-ttl wants a number of seconds\n");
+    return 2;
+  }
+  kms::Kms kms(stores->keys.get(), stores->authorizer.get(), region);
+  sse::ObjectKeys object_keys(&kms, stores->root_key, absl::Seconds(bucket_key_seconds));
+  s3_config.object_keys = &object_keys;
   s3::S3Service s3(stores->catalog.get(), s3_config);
   iam_api::IamService iam(stores->identities.get(), stores->policies.get(),
                           stores->authorizer.get());
@@ -121,7 +131,6 @@ int ServerCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(limiter.status().message()).c_str());
     return 2;
   }
-  kms::Kms kms(stores->keys.get(), stores->authorizer.get(), region);
   kms::KmsService kms_service(&kms, *std::move(limiter));
   gateway.AddService("kms", &kms_service);
 

@@ -175,6 +175,7 @@ std::variant<SigningContext, Error> VerifySigV2(const SigV2Claim& claim,
   ctx.scope = CredentialScope{"", region, "s3"};
   ctx.method = claim.presigned ? AuthMethod::kPresigned : AuthMethod::kHeader;
   ctx.seed_signature = claim.signature;
+  ctx.sigv2 = true;
   std::string hash = req.Header("x-amz-content-sha256");
   if (internal::IsLowerHex(hash, 64)) {
     ctx.payload = PayloadMode::kSigned;

@@ -101,6 +101,7 @@ struct SigningContext {
   std::string amz_date;
   std::string seed_signature;  // the request's signature, which chains chunk signatures
   SecretBytes signing_key;     // derived key for the scope (never the secret itself)
+  bool sigv2 = false;          // verified with Signature Version 2 (S3 only)
 };
 
 // The context of a request that carries no signature (AuthMethod::kAnonymous). Its payload

@@ -91,6 +91,14 @@ RecordReader& RecordReader::Version(uint8_t expected) {
   return *this;
 }
 
+RecordReader& RecordReader::Version(uint8_t lo, uint8_t hi, uint8_t& got) {
+  got = 0;
+  U8(got);
+  if (status_.ok() && (got < lo || got > hi))
+    status_ = absl::DataLossError("unknown record version");
+  return *this;
+}
+
 RecordReader& RecordReader::Time(absl::Time& t) {
   uint64_t micros = 0;
   Varint(micros);

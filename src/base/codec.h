@@ -55,6 +55,8 @@ class RecordReader {
  public:
   explicit RecordReader(std::string_view in) : d_(in) {}
   RecordReader& Version(uint8_t expected);  // DataLoss on another version
+  // For records that gained fields: accepts versions lo..hi and tells which it was.
+  RecordReader& Version(uint8_t lo, uint8_t hi, uint8_t& got);
   RecordReader& U8(uint8_t& v) { return Do(d_.U8(v)); }
   RecordReader& Varint(uint64_t& v) { return Do(d_.Varint(v)); }
   RecordReader& Bool(bool& v) { return Do(d_.Bool(v)); }
@@ -62,6 +64,7 @@ class RecordReader {
   RecordReader& Time(absl::Time& t);
   RecordReader& Pairs(std::vector<std::pair<std::string, std::string>>& pairs);
   const absl::Status& status() const { return status_; }
+  void Fail(absl::Status s) { Do(std::move(s)); }
 
  private:
   RecordReader& Do(absl::Status s) {

@@ -150,6 +150,7 @@ class ExchangeImpl final : public Exchange {
     bhttp::response_serializer<bhttp::empty_body> sr(res);
     error_code ec;
     Expire();
+    body_owed_ = length;
     co_await bhttp::async_write_header(stream_, sr, Await(ec));
     co_return ec ? Fail(ec) : absl::OkStatus();
   }
@@ -159,8 +160,12 @@ class ExchangeImpl final : public Exchange {
     error_code ec;
     Expire();
     co_await net::async_write(stream_, net::buffer(data.data(), data.size()), Await(ec));
+    body_owed_ -= std::min<uint64_t>(body_owed_, data.size());
     co_return ec ? Fail(ec) : absl::OkStatus();
   }
+  // True when a streamed body stopped short of its Content-Length: the client must see
+  // the connection close rather than wait for bytes that will never come.
+  bool cut_short() const { return body_owed_ != 0; }
 
  private:
   void Expire() { beast::get_lowest_layer(stream_).expires_after(ToChrono(impl_.opts.io_timeout)); }
@@ -195,6 +200,7 @@ class ExchangeImpl final : public Exchange {
   std::optional<uint64_t> content_length_;
   bool body_done_ = false, expect_continue_ = false, continue_sent_ = false;
   bool responded_ = false, broken_ = false, keep_alive_ = false;
+  uint64_t body_owed_ = 0;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 
@@ -263,7 +269,7 @@ Task<void> Server::Impl::Serve(Stream& stream, const std::string& remote_ip, boo
                                                  "We encountered an internal error. Please try "
                                                  "again.", exchange.request_id()));
     }
-    if (exchange.broken() || !exchange.keep_alive()) break;
+    if (exchange.broken() || !exchange.keep_alive() || exchange.cut_short()) break;
   }
 }
 

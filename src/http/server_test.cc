@@ -26,6 +26,12 @@ Task<void> Echo(Exchange& ex) {
     if (!n.ok() || *n == 0) break;
     total += *n;
   }
+  if (ex.request().target() == "/short") {  // promises 10 bytes, sends 3
+    ResponseHeader head;
+    head.result(bhttp::status::ok);
+    if ((co_await ex.WriteHeader(std::move(head), 10)).ok()) co_await ex.WriteBody("abc");
+    co_return;
+  }
   ResponseHeader head;
   head.result(bhttp::status::ok);
   co_await ex.Respond(std::move(head),
@@ -116,6 +122,17 @@ TEST_F(ServerTest, HeaderTooLargeIsAwsShaped400) {
   EXPECT_EQ(res.result(), bhttp::status::bad_request);
   EXPECT_NE(res.body().find("<Code>RequestHeaderSectionTooLarge</Code>"), std::string::npos);
   EXPECT_FALSE(res.keep_alive());
+}
+
+TEST_F(ServerTest, BodyCutShortClosesTheConnection) {
+  auto sock = Connect();
+  std::string req = "GET /short HTTP/1.1\r\nHost: h\r\n\r\n";
+  net::write(sock, net::buffer(req));
+  beast::flat_buffer buf;
+  bhttp::response<bhttp::string_body> res;
+  beast::error_code ec;
+  bhttp::read(sock, buf, res, ec);
+  EXPECT_EQ(ec, bhttp::error::partial_message);  // the server closed instead of hanging
 }
 
 TEST_F(ServerTest, StopClosesIdleConnections) {

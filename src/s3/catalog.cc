@@ -106,22 +106,28 @@ ObjectReader::~ObjectReader() {
   if (catalog_) catalog_->Unpin(parts_);
 }
 
+absl::StatusOr<size_t> ObjectReader::ReadStored(size_t index, uint64_t offset, char* out,
+                                                size_t n) {
+  if (index >= parts_.size() || parts_[index].blob_id.empty()) return 0;
+  if (open_index_ != index) {
+    open_.reset();
+    auto r = catalog_->blobs_->OpenBlob(parts_[index].blob_id);
+    if (!r.ok()) return r.status();
+    open_ = *std::move(r);
+    open_index_ = index;
+  }
+  return open_->ReadAt(offset, out, n);
+}
+
 absl::StatusOr<size_t> ObjectReader::ReadAt(uint64_t offset, char* out, size_t n) {
   if (offset >= size_) return 0;
   // The part holding `offset`: the last one starting at or before it.
   size_t i = std::upper_bound(starts_.begin(), starts_.end(), offset) - starts_.begin() - 1;
   while (i < parts_.size() && parts_[i].size == 0) ++i;
   if (i >= parts_.size()) return 0;
-  if (open_index_ != i) {
-    open_.reset();
-    auto r = catalog_->blobs_->OpenBlob(parts_[i].blob_id);
-    if (!r.ok()) return r.status();
-    open_ = *std::move(r);
-    open_index_ = i;
-  }
   uint64_t within = offset - starts_[i];
   size_t want = static_cast<size_t>(std::min<uint64_t>(n, parts_[i].size - within));
-  return open_->ReadAt(within, out, want);
+  return ReadStored(i, within, out, want);
 }
 
 // --- Buckets ---

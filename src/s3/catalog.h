@@ -33,6 +33,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "sse/record.h"
 #include "storage/blob_store.h"
 #include "storage/meta_store.h"
 
@@ -81,7 +82,8 @@ struct ObjectInfo {
   std::string checksum_type;       // "FULL_OBJECT" or "COMPOSITE"
   std::string checksum;            // base64 (COMPOSITE: "value-N")
   std::string acl;                 // the object's ACL document (s3/acl.h), empty: private
-  std::vector<PartRef> parts;
+  std::vector<PartRef> parts;  // part sizes count plaintext bytes
+  sse::SseRecord sse;          // how the body is encrypted (algorithm kNone: it is not)
   uint64_t sequence = 0;  // orders versions of a key; internal
   bool is_multipart() const { return !parts.empty() && parts.front().number > 0; }
 };
@@ -164,7 +166,12 @@ class ObjectReader {
   ~ObjectReader();
   uint64_t size() const { return size_; }
   // Reads up to `n` bytes at `offset` (never across a part boundary); 0 at the end.
+  // For bodies stored as they are (not encrypted).
   absl::StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t n);
+  // The parts, and the bytes stored for part `index` (an encrypted part's stored form).
+  const std::vector<PartRef>& parts() const { return parts_; }
+  const std::vector<uint64_t>& starts() const { return starts_; }
+  absl::StatusOr<size_t> ReadStored(size_t index, uint64_t offset, char* out, size_t n);
 
  private:
   friend class Catalog;

@@ -6,7 +6,9 @@
 #include "base/time.h"
 #include "crypto/hash.h"
 #include "http/blocking.h"
+#include "s3/body_reader.h"
 #include "s3/conditions.h"
+#include "s3/encryption.h"
 #include "s3/names.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
@@ -21,6 +23,7 @@ struct CopySource {
   std::string bucket, key;
   std::optional<std::string> version_id;
   Catalog::OpenedObject object;
+  std::unique_ptr<BodyReader> body;  // the source's plaintext
 };
 
 // Parses x-amz-copy-source ("bucket/key" or "/bucket/key", URL-encoded, with an
@@ -88,13 +91,21 @@ std::variant<CopySource, S3Error> OpenCopySource(S3Context& ctx) {
                                            ? "x-amz-copy-source-If-None-Match"
                                            : "x-amz-copy-source-" + verdict.failed_condition);
   }
+  // An SSE-C source needs its key in x-amz-copy-source-server-side-encryption-customer-*.
+  auto keys = OpenObjectKeys(ctx, src.object.info, src.bucket, src.key,
+                             src.object.info.size > 0, kCopySourceCustomerPrefix);
+  if (auto* err = std::get_if<S3Error>(&keys)) return *err;
+  src.body = std::make_unique<BodyReader>(std::move(src.object.body),
+                                          std::move(std::get<std::optional<sse::BodyKeys>>(keys)));
   return src;
 }
 
-// Copies [first, first+length) of the source into a new blob.
+// Copies [first, first+length) of the source's plaintext into a new blob, encrypted
+// under `keys` as part `part`.
 http::Task<std::variant<ReceivedBody, S3Error>> CopyBytes(
-    S3Context& ctx, ObjectReader* reader, uint64_t first, uint64_t length,
-    std::optional<crypto::ChecksumAlgorithm> algorithm) {
+    S3Context& ctx, BodyReader* reader, uint64_t first, uint64_t length,
+    std::optional<crypto::ChecksumAlgorithm> algorithm, const sse::BodyKeys* keys,
+    uint32_t part) {
   ReceivedBody out;
   out.checksum_algorithm = algorithm;
   crypto::Digest md5(crypto::Digest::Algorithm::kMd5);
@@ -104,6 +115,7 @@ http::Task<std::variant<ReceivedBody, S3Error>> CopyBytes(
     auto w = ctx.catalog.NewBody();
     if (!w.ok()) co_return FromStatus(w.status());
     out.blob = *std::move(w);
+    if (keys) out.blob = std::make_unique<sse::SegmentWriter>(*keys, part, std::move(out.blob));
   }
   std::string buf(kCopyBlock, '\0');
   for (uint64_t offset = first, end = first + length; offset < end;) {
@@ -152,7 +164,6 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
-  if (auto err = RefuseEncryptionHeaders(ctx.request.signable)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), object)) co_return *err;
   if (auto err = CollectMetadata(ctx.request.signable, object)) co_return *err;
   if (metadata_directive == "COPY") {
@@ -166,7 +177,10 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
                            (!src.version_id || *src.version_id == from.version_id);
   if (onto_itself && metadata_directive == "COPY" && !ctx.HasHeader("x-amz-storage-class") &&
       !ctx.HasHeader("x-amz-website-redirect-location") &&
-      !ctx.HasHeader("x-amz-checksum-algorithm")) {
+      !ctx.HasHeader("x-amz-checksum-algorithm") &&
+      !ctx.HasHeader("x-amz-server-side-encryption") &&
+      !ctx.HasHeader("x-amz-server-side-encryption-customer-algorithm") &&
+      !ctx.HasHeader("x-amz-server-side-encryption-bucket-key-enabled")) {
     co_return S3Error::InvalidRequest(
         "This copy request is illegal because it is trying to copy an object to itself without "
         "changing the object's metadata, storage class, website redirect location or "
@@ -180,10 +194,15 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   } else if (!from.checksum_algorithm.empty()) {
     algorithm = crypto::ParseChecksumAlgorithm(from.checksum_algorithm);
   }
-  auto copied = co_await CopyBytes(ctx, src.object.body.get(), 0, from.size, algorithm);
+  // The copy is encrypted as the request says, else by the destination bucket's default.
+  auto made = KeysForWrite(ctx, ctx.request.signable, ctx.bucket, ctx.key);
+  if (auto* err = std::get_if<S3Error>(&made)) co_return *err;
+  auto& [keys, sse_record] = std::get<std::pair<sse::BodyKeys, sse::SseRecord>>(made);
+  object.sse = sse_record;
+  auto copied = co_await CopyBytes(ctx, src.body.get(), 0, from.size, algorithm, &keys, 0);
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
-  object.etag = body.md5_hex;
+  object.etag = EtagFor(object.sse, keys, body.md5_hex);
   object.size = body.size;
   object.last_modified = absl::Now();
   if (algorithm) {
@@ -191,7 +210,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
     object.checksum_type = "FULL_OBJECT";
     object.checksum = body.checksum;
   }
-  src.object.body.reset();  // release the source before committing (it may be replaced)
+  src.body.reset();  // release the source before committing (it may be replaced)
 
   auto stored = co_await http::RunBlocking(
       [&] { return ctx.catalog.PutObject(ctx.bucket, object, std::move(body.blob)); });
@@ -210,6 +229,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
   AddVersionHeader(head, std::get<BucketInfo>(bucket), stored->version_id);
+  AddEncryptionHeaders(head, stored->sse);
   if (src.version_id || from.version_id != "null")
     head.set("x-amz-copy-source-version-id", from.version_id);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());
@@ -254,15 +274,19 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   std::optional<crypto::ChecksumAlgorithm> algorithm;
   if (!upload->object.checksum_algorithm.empty())
     algorithm = crypto::ParseChecksumAlgorithm(upload->object.checksum_algorithm);
-  auto copied = co_await CopyBytes(ctx, src.object.body.get(), first, length, algorithm);
+  auto keys_or = OpenObjectKeys(ctx, upload->object, ctx.bucket, ctx.key, /*need_keys=*/true);
+  if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
+  const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
+  auto copied = co_await CopyBytes(ctx, src.body.get(), first, length, algorithm,
+                                   keys ? &*keys : nullptr, number);
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
-  src.object.body.reset();
+  src.body.reset();
 
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = body.md5_hex;
+  part.etag = keys ? EtagFor(upload->object.sse, *keys, body.md5_hex) : body.md5_hex;
   part.last_modified = absl::Now();
   part.checksum = body.checksum;
   auto s = co_await http::RunBlocking([&] {
@@ -280,6 +304,7 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   http::ResponseHeader head;
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
+  AddEncryptionHeaders(head, upload->object.sse);
   if (src.version_id || src.object.info.version_id != "null")
     head.set("x-amz-copy-source-version-id", src.object.info.version_id);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());

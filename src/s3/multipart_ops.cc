@@ -9,6 +9,7 @@
 #include "crypto/hash.h"
 #include "http/blocking.h"
 #include "iam/principal.h"
+#include "s3/encryption.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
 #include "base/xml.h"
@@ -63,6 +64,7 @@ http::Task<void> ReplyCompleted(S3Context& ctx, const BucketInfo& bucket, const 
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
   AddVersionHeader(head, bucket, version_id);
+  AddEncryptionHeaders(head, upload.object.sse);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());
 }
 
@@ -90,11 +92,14 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
   upload.key = ctx.key;
   upload.initiated = absl::Now();
   upload.initiator_arn = ctx.request.principal ? ctx.request.principal->Arn() : "anonymous";
-  if (auto err = RefuseEncryptionHeaders(ctx.request.signable)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), upload.object))
     co_return *err;
   upload.owner_account = upload.object.owner_account;
   if (auto err = CollectMetadata(ctx.request.signable, upload.object)) co_return *err;
+  // The upload's keys are made now; every part is encrypted under them.
+  auto made = KeysForWrite(ctx, ctx.request.signable, ctx.bucket, ctx.key);
+  if (auto* err = std::get_if<S3Error>(&made)) co_return *err;
+  upload.object.sse = std::get<std::pair<sse::BodyKeys, sse::SseRecord>>(made).second;
 
   if (ctx.HasHeader("x-amz-checksum-algorithm")) {
     auto a = crypto::ParseChecksumAlgorithm(ctx.Header("x-amz-checksum-algorithm"));
@@ -122,6 +127,7 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
   w.Close("InitiateMultipartUploadResult");
   http::ResponseHeader head;
   head.set(http::bhttp::field::content_type, "application/xml");
+  AddEncryptionHeaders(head, upload.object.sse);
   if (!upload.object.checksum_algorithm.empty()) {
     head.set("x-amz-checksum-algorithm", upload.object.checksum_algorithm);
     head.set("x-amz-checksum-type", upload.object.checksum_type);
@@ -141,13 +147,19 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&upload_or)) co_return *err;
   const UploadInfo& upload = std::get<UploadInfo>(upload_or);
 
-  auto received = co_await ReceiveBody(ctx, UploadAlgorithm(upload));
+  // Parts use the upload's keys: SSE-C parts carry the upload's key again, SSE-KMS
+  // parts need kms:Decrypt (as on AWS).
+  auto keys_or = OpenObjectKeys(ctx, upload.object, ctx.bucket, ctx.key, /*need_keys=*/true);
+  if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
+  const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
+  auto received = co_await ReceiveBody(ctx, UploadAlgorithm(upload), keys ? &*keys : nullptr,
+                                       number);
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = body.md5_hex;
+  part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex) : body.md5_hex;
   part.last_modified = absl::Now();
   part.checksum = body.checksum;
   auto s = co_await http::RunBlocking([&] {
@@ -158,6 +170,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
 
   http::ResponseHeader head;
   head.set(http::bhttp::field::etag, Quoted(part.etag));
+  AddEncryptionHeaders(head, upload.object.sse);
   if (body.checksum_algorithm)
     head.set(crypto::ChecksumHeader(*body.checksum_algorithm), part.checksum);
   co_await ctx.ReplyEmpty(200, std::move(head));

@@ -58,16 +58,6 @@ S3Error ChecksumMismatch(crypto::ChecksumAlgorithm a) {
 
 std::string Quoted(const std::string& etag) { return "\"" + etag + "\""; }
 
-std::optional<S3Error> RefuseEncryptionHeaders(const auth::SignableRequest& fields) {
-  for (const char* h : {"x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
-                        "x-amz-server-side-encryption-aws-kms-key-id"}) {
-    if (fields.HasHeader(h))
-      return S3Error::NotImplemented("Server-side encryption (" + std::string(h) +
-                                     ") is not available on this server yet.");
-  }
-  return std::nullopt;
-}
-
 std::optional<S3Error> ValidateTags(const HeaderList& tags, size_t max) {
   if (tags.size() > max) {
     return InvalidTag(max == 10 ? "Object tags cannot be greater than 10"
@@ -180,7 +170,8 @@ std::variant<std::optional<crypto::ChecksumAlgorithm>, S3Error> RequestChecksumA
 }
 
 http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
-    S3Context& ctx, std::optional<crypto::ChecksumAlgorithm> required) {
+    S3Context& ctx, std::optional<crypto::ChecksumAlgorithm> required, const sse::BodyKeys* keys,
+    uint32_t part) {
   // The length comes from Content-Length or x-amz-decoded-content-length; a body sent
   // with Transfer-Encoding: chunked and neither is accepted and bounded as it streams.
   const int64_t declared = ctx.request.body.declared_length();
@@ -233,6 +224,7 @@ http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
       auto w = ctx.catalog.NewBody();
       if (!w.ok()) co_return FromStatus(w.status());
       out.blob = *std::move(w);
+      if (keys) out.blob = std::make_unique<sse::SegmentWriter>(*keys, part, std::move(out.blob));
     }
     if (auto s = out.blob->Append(piece); !s.ok()) co_return FromStatus(s);
   }

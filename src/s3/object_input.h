@@ -48,15 +48,14 @@ struct ReceivedBody {
 // Streams the request body into a new blob, checking its length against what the
 // client declared, Content-MD5 and any x-amz-checksum-* value (header or trailer).
 // `algorithm`, when set (a multipart upload's), is computed even if the request names
-// none, and a request naming another is refused. Nothing is committed: the caller
-// hands the blob to the catalog.
+// none, and a request naming another is refused. With `keys`, the body is stored
+// encrypted as part `part` (sse/segments.h). Nothing is committed: the caller hands the
+// blob to the catalog.
 http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
-    S3Context& ctx, std::optional<crypto::ChecksumAlgorithm> algorithm = std::nullopt);
+    S3Context& ctx, std::optional<crypto::ChecksumAlgorithm> algorithm = std::nullopt,
+    const sse::BodyKeys* keys = nullptr, uint32_t part = 0);
 
 std::string Quoted(const std::string& etag);
 
-// Server-side encryption arrives with its own issue; until then a request that asks for
-// it is refused (501 NotImplemented) rather than stored unencrypted.
-std::optional<S3Error> RefuseEncryptionHeaders(const auth::SignableRequest& fields);
 
 }  // namespace coffer::s3

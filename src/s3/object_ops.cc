@@ -4,7 +4,9 @@
 #include "base/encoding.h"
 #include "base/time.h"
 #include "http/blocking.h"
+#include "s3/body_reader.h"
 #include "s3/conditions.h"
+#include "s3/encryption.h"
 #include "s3/object_input.h"
 #include "s3/ops.h"
 #include "base/xml.h"
@@ -84,13 +86,16 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
 
   ObjectInfo object;
   object.key = ctx.key;
-  if (auto err = RefuseEncryptionHeaders(ctx.request.signable)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, ctx.request.signable, std::get<BucketInfo>(bucket), object)) co_return *err;
   if (auto err = CollectMetadata(ctx.request.signable, object)) co_return *err;
-  auto received = co_await ReceiveBody(ctx);
+  auto made = KeysForWrite(ctx, ctx.request.signable, ctx.bucket, ctx.key);
+  if (auto* err = std::get_if<S3Error>(&made)) co_return *err;
+  auto& [keys, sse_record] = std::get<std::pair<sse::BodyKeys, sse::SseRecord>>(made);
+  object.sse = sse_record;
+  auto received = co_await ReceiveBody(ctx, std::nullopt, &keys, 0);
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
-  object.etag = body.md5_hex;
+  object.etag = EtagFor(object.sse, keys, body.md5_hex);
   object.size = body.size;
   object.last_modified = absl::Now();
   if (body.checksum_algorithm) {
@@ -108,6 +113,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   http::ResponseHeader head;
   head.set(http::bhttp::field::etag, Quoted(stored->etag));
   AddVersionHeader(head, std::get<BucketInfo>(bucket), stored->version_id);
+  AddEncryptionHeaders(head, stored->sse);
   if (!stored->checksum.empty()) {
     head.set(crypto::ChecksumHeader(*body.checksum_algorithm), stored->checksum);
     head.set("x-amz-checksum-type", stored->checksum_type);
@@ -150,6 +156,12 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
     co_return e;
   }
 
+  // SSE headers are checked before conditions, as S3 does; the keys are only needed to
+  // send the body.
+  const bool sends_body = !ctx.is_head() && o.size > 0;
+  auto keys = OpenObjectKeys(ctx, o, ctx.bucket, ctx.key, sends_body);
+  if (auto* err = std::get_if<S3Error>(&keys)) co_return *err;
+
   ReadConditions conditions;
   for (auto [name, field] : {std::pair{"if-match", &conditions.if_match},
                              std::pair{"if-none-match", &conditions.if_none_match},
@@ -179,6 +191,7 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
   if (o.storage_class != "STANDARD") head.set("x-amz-storage-class", o.storage_class);
   if (!o.tags.empty()) head.set("x-amz-tagging-count", std::to_string(o.tags.size()));
   AddVersionHeader(head, bucket, o.version_id);
+  AddEncryptionHeaders(head, o.sse);
   // response-* query parameters override what GET returns (signed requests only).
   static constexpr std::pair<const char*, const char*> kOverrides[] = {
       {"response-content-type", "content-type"},
@@ -246,11 +259,12 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
   if (auto s = co_await ctx.exchange().WriteHeader(std::move(head), length); !s.ok())
     co_return std::nullopt;
   if (ctx.is_head() || !opened->body) co_return std::nullopt;
+  BodyReader body(std::move(opened->body),
+                  std::move(std::get<std::optional<sse::BodyKeys>>(keys)));
   std::string buf(kReadBlock, '\0');
   const uint64_t end = first + length;
   for (uint64_t offset = first; offset < end;) {
-    auto n = opened->body->ReadAt(offset, buf.data(),
-                                  std::min<uint64_t>(buf.size(), end - offset));
+    auto n = body.ReadAt(offset, buf.data(), std::min<uint64_t>(buf.size(), end - offset));
     if (!n.ok() || *n == 0) break;  // headers are sent: all we can do is cut the body short
     if (!(co_await ctx.exchange().WriteBody(std::string_view(buf.data(), *n))).ok()) break;
     offset += *n;

@@ -72,6 +72,9 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx);
 
 http::Task<OpResult> PostObject(S3Context& ctx);  // browser form uploads
 
+http::Task<OpResult> PutBucketEncryption(S3Context& ctx);
+http::Task<OpResult> GetBucketEncryption(S3Context& ctx);
+http::Task<OpResult> DeleteBucketEncryption(S3Context& ctx);
 http::Task<OpResult> PutBucketPolicy(S3Context& ctx);
 http::Task<OpResult> GetBucketPolicy(S3Context& ctx);
 http::Task<OpResult> DeleteBucketPolicy(S3Context& ctx);

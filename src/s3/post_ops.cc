@@ -12,6 +12,7 @@
 #include "s3/form_parser.h"
 #include "s3/names.h"
 #include "s3/object_input.h"
+#include "s3/encryption.h"
 #include "s3/ops.h"
 #include "s3/post_policy.h"
 #include "base/xml.h"
@@ -113,6 +114,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   std::optional<S3Error> failure;
   std::optional<PostPolicy> policy;
   ReceivedBody body;
+  std::optional<std::pair<sse::BodyKeys, sse::SseRecord>> keys;
   crypto::Digest md5(crypto::Digest::Algorithm::kMd5);
   const absl::Status stop = absl::CancelledError("stopped");
 
@@ -127,6 +129,16 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
         failure = AuthorizePost(ctx, bucket, fields);
         if (failure) return stop;
         if (fields.count("policy")) policy = std::get<PostPolicy>(ParsePostPolicy(fields["policy"]));
+        // The fields before the file say how it is encrypted.
+        auth::SignableRequest encryption_fields;
+        for (const auto& [field, value] : fields) encryption_fields.headers.emplace_back(field, value);
+        auto made = KeysForWrite(ctx, encryption_fields, ctx.bucket,
+                                 absl::StrReplaceAll(fields["key"], {{"${filename}", name}}));
+        if (auto* err = std::get_if<S3Error>(&made)) {
+          failure = *err;
+          return stop;
+        }
+        keys = std::move(std::get<std::pair<sse::BodyKeys, sse::SseRecord>>(made));
         return absl::OkStatus();
       },
       [&](std::string_view data) {
@@ -143,6 +155,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
             return stop;
           }
           body.blob = *std::move(w);
+          body.blob = std::make_unique<sse::SegmentWriter>(keys->first, 0, std::move(body.blob));
         }
         if (auto s = body.blob->Append(data); !s.ok()) {
           failure = FromStatus(s);
@@ -179,7 +192,6 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   object.key = absl::StrReplaceAll(fields["key"], {{"${filename}", filename}});
   if (object.key.empty()) co_return MissingField("key");
   if (object.key.size() > kMaxKeyBytes) co_return S3Error::KeyTooLong();
-  if (auto err = RefuseEncryptionHeaders(form)) co_return *err;
   if (auto err = AssignOwnerAndAcl(ctx, form, bucket, object)) co_return *err;
   if (fields.count("tagging")) {
     auto tags = ParseTaggingXml(fields["tagging"]);
@@ -193,7 +205,8 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   HeaderList tags = object.tags;
   if (auto err = CollectMetadata(form, object)) co_return *err;
   if (!tags.empty()) object.tags = tags;
-  object.etag = HexLower(md5.Final());
+  object.sse = keys->second;
+  object.etag = EtagFor(object.sse, keys->first, HexLower(md5.Final()));
   object.size = body.size;
   object.last_modified = absl::Now();
 
@@ -208,6 +221,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   head.set(http::bhttp::field::etag, Quoted(stored->etag));
   head.set(http::bhttp::field::location, location);
   AddVersionHeader(head, bucket, stored->version_id);
+  AddEncryptionHeaders(head, stored->sse);
   std::string redirect = fields["success_action_redirect"];
   if (redirect.empty()) redirect = fields["redirect"];
   if (!redirect.empty()) {

@@ -6,8 +6,9 @@ namespace coffer::s3 {
 namespace {
 
 constexpr uint8_t kBucketVersion = 1;
-constexpr uint8_t kObjectVersion = 1;
-constexpr uint8_t kUploadVersion = 1;
+// Version 2 added the encryption record.
+constexpr uint8_t kObjectVersion = 2;
+constexpr uint8_t kUploadVersion = 2;
 constexpr uint8_t kPartVersion = 1;
 
 void PutObjectFields(Encoder& e, const ObjectInfo& o) {
@@ -20,9 +21,10 @@ void PutObjectFields(Encoder& e, const ObjectInfo& o) {
   for (const auto& p : o.parts) {
     e.Varint(p.number).Varint(p.size).Str(p.blob_id).Str(p.etag).Str(p.checksum);
   }
+  e.Str(o.sse.encrypted() ? o.sse.Encode() : std::string());
 }
 
-void ReadObjectFields(RecordReader& r, ObjectInfo& o) {
+void ReadObjectFields(RecordReader& r, ObjectInfo& o, uint8_t version) {
   r.Varint(o.sequence).Str(o.version_id).Bool(o.delete_marker).Varint(o.size).Str(o.etag).Time(o.last_modified);
   r.Str(o.owner_account).Str(o.storage_class).Str(o.content_type);
   r.Pairs(o.content_headers).Pairs(o.user_metadata).Pairs(o.tags);
@@ -36,6 +38,13 @@ void ReadObjectFields(RecordReader& r, ObjectInfo& o) {
     p.number = static_cast<uint32_t>(number);
     o.parts.push_back(std::move(p));
   }
+  if (version < 2) return;
+  std::string sse;
+  r.Str(sse);
+  if (!r.status().ok() || sse.empty()) return;
+  auto record = sse::SseRecord::Decode(sse);
+  if (record.ok()) o.sse = *std::move(record);
+  else r.Fail(record.status());
 }
 
 }  // namespace
@@ -72,8 +81,9 @@ absl::StatusOr<ObjectInfo> DecodeObject(std::string key, std::string_view v) {
   ObjectInfo o;
   o.key = std::move(key);
   RecordReader r(v);
-  r.Version(kObjectVersion);
-  ReadObjectFields(r, o);
+  uint8_t version = 0;
+  r.Version(1, kObjectVersion, version);
+  ReadObjectFields(r, o, version);
   if (!r.status().ok()) return r.status();
   return o;
 }
@@ -91,9 +101,10 @@ std::string EncodeUpload(const UploadInfo& u) {
 absl::StatusOr<UploadInfo> DecodeUpload(std::string_view v) {
   UploadInfo u;
   RecordReader r(v);
-  r.Version(kUploadVersion).Str(u.key).Str(u.upload_id).Time(u.initiated);
+  uint8_t version = 0;
+  r.Version(1, kUploadVersion, version).Str(u.key).Str(u.upload_id).Time(u.initiated);
   r.Str(u.owner_account).Str(u.initiator_arn);
-  ReadObjectFields(r, u.object);
+  ReadObjectFields(r, u.object, version);
   r.Bool(u.completed).Str(u.completed_version);
   if (!r.status().ok()) return r.status();
   u.object.key = u.key;

@@ -17,6 +17,7 @@
 #include "iam/identity_store.h"
 #include "s3/catalog.h"
 #include "s3/error.h"
+#include "sse/object_keys.h"
 
 namespace coffer::s3 {
 
@@ -27,6 +28,10 @@ struct ServiceConfig {
   std::function<absl::StatusOr<iam::KeyGrant>(const std::string& access_key_id)> lookup_key;
   // Decides with IAM policies, bucket policies and the rest of AWS's evaluation.
   const iam::Authorizer* authorizer = nullptr;
+  // Makes and opens the keys of encrypted objects.
+  sse::ObjectKeys* object_keys = nullptr;
+  // Lets SSE-C and SSE-KMS requests arrive over plain HTTP (local testing only).
+  bool allow_insecure_sse = false;
 };
 
 using Query = std::multimap<std::string, std::string>;

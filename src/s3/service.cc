@@ -13,7 +13,7 @@ using Verb = http::bhttp::verb;
 // Sub-resources of S3's API that later issues implement; a request naming one is
 // answered NotImplemented rather than mistaken for a plain object or bucket call.
 constexpr std::array kSubresources = {
-    "accelerate", "analytics", "encryption",
+    "accelerate", "analytics",
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
     "notification", "object-lock", "replication", "requestPayment", "restore", "retention", "select",
     "torrent", "website"};
@@ -104,6 +104,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
     switch (verb) {
       case Verb::put:
         if (ctx.HasParam("policy")) co_return co_await PutBucketPolicy(ctx);
+        if (ctx.HasParam("encryption")) co_return co_await PutBucketEncryption(ctx);
         if (ctx.HasParam("publicAccessBlock")) co_return co_await PutPublicAccessBlock(ctx);
         if (ctx.HasParam("cors")) co_return co_await PutBucketCors(ctx);
         if (ctx.HasParam("acl")) co_return co_await PutBucketAcl(ctx);
@@ -114,6 +115,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
       case Verb::head: co_return co_await HeadBucket(ctx);
       case Verb::delete_:
         if (ctx.HasParam("policy")) co_return co_await DeleteBucketPolicy(ctx);
+        if (ctx.HasParam("encryption")) co_return co_await DeleteBucketEncryption(ctx);
         if (ctx.HasParam("publicAccessBlock")) co_return co_await DeletePublicAccessBlock(ctx);
         if (ctx.HasParam("cors")) co_return co_await DeleteBucketCors(ctx);
         if (ctx.HasParam("tagging")) co_return co_await DeleteBucketTagging(ctx);
@@ -125,6 +127,7 @@ http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
         if (ctx.HasParam("tagging")) co_return co_await GetBucketTagging(ctx);
         if (ctx.HasParam("acl")) co_return co_await GetBucketAcl(ctx);
         if (ctx.HasParam("policy")) co_return co_await GetBucketPolicy(ctx);
+        if (ctx.HasParam("encryption")) co_return co_await GetBucketEncryption(ctx);
         if (ctx.HasParam("policyStatus")) co_return co_await GetBucketPolicyStatus(ctx);
         if (ctx.HasParam("publicAccessBlock")) co_return co_await GetPublicAccessBlock(ctx);
         if (ctx.HasParam("cors")) co_return co_await GetBucketCors(ctx);

@@ -21,7 +21,8 @@ class IamTestCase(ServerTestCase):
     def client(self, service, key=ROOT_KEY, secret=ROOT_SECRET, token=None):
         return boto3.client(service, endpoint_url=self.server.endpoint, aws_access_key_id=key,
                             aws_secret_access_key=secret, aws_session_token=token,
-                            region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
+                            region_name="us-east-1", config=Config(retries={"max_attempts": 1}),
+                            verify=self.server.ca if self.server.tls else None)
 
     def user_with_key(self, name, *inline):
         iam = self.client("iam")
@@ -35,6 +36,8 @@ class IamTestCase(ServerTestCase):
         base = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
                     AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
                     AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
+        if self.server.tls:
+            base["AWS_CA_BUNDLE"] = self.server.ca
         base.update(env or {})
         out = subprocess.run(["/usr/bin/aws", "--endpoint-url", self.server.endpoint, *args],
                              capture_output=True, text=True, env=base, timeout=120)
@@ -127,7 +130,9 @@ class IdentityPolicyTests(IamTestCase):
 
 
 class BucketPolicyTests(IamTestCase):
-    """The bucket policies of the reference documents, through the aws CLI."""
+    """The bucket policies of the reference documents, through the aws CLI, over TLS (SSE
+    requests need it)."""
+    TLS = True
 
     def put_policy(self, bucket, statement):
         doc = policy(statement)
@@ -142,6 +147,13 @@ class BucketPolicyTests(IamTestCase):
         return self.aws("s3api", "put-object", "--bucket", bucket, "--key", "obj", "--body", path,
                         *headers_args, check=False)
 
+    def stored(self, out):
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout)
+
+    def kms_key(self):
+        return json.loads(self.aws("kms", "create-key").stdout)["KeyMetadata"]["Arn"]
+
     def test_require_sse_kms(self):
         b = self.bucket()
         self.put_policy(b, {"Effect": "Deny", "Action": "s3:PutObject", "Principal": "*",
@@ -151,11 +163,12 @@ class BucketPolicyTests(IamTestCase):
         self.assertIn("(AccessDenied)", self.put_object(b).stderr)
         self.assertIn("(AccessDenied)", self.put_object(b, "--server-side-encryption",
                                                         "AES256").stderr)
-        # The policy lets an SSE-KMS upload through (encryption itself is the SSE
-        # issue's: until then the server answers NotImplemented instead of storing
-        # plaintext).
-        self.assertIn("(NotImplemented)", self.put_object(b, "--server-side-encryption",
-                                                          "aws:kms").stderr)
+        # With the header the upload goes through, under the aws/s3 AWS managed key.
+        out = self.stored(self.put_object(b, "--server-side-encryption", "aws:kms"))
+        self.assertEqual(out["ServerSideEncryption"], "aws:kms")
+        aws_s3 = json.loads(self.aws("kms", "describe-key", "--key-id", "alias/aws/s3").stdout)
+        self.assertEqual(out["SSEKMSKeyId"], aws_s3["KeyMetadata"]["Arn"])
+        self.assertEqual(aws_s3["KeyMetadata"]["KeyManager"], "AWS")
 
     def test_require_a_kms_key_id(self):
         b = self.bucket()
@@ -166,22 +179,29 @@ class BucketPolicyTests(IamTestCase):
                                 "s3:x-amz-server-side-encryption-aws-kms-key-id": "true"}}})
         self.assertIn("(AccessDenied)", self.put_object(b, "--server-side-encryption",
                                                         "aws:kms").stderr)
+        key = self.kms_key()
+        out = self.stored(self.put_object(b, "--server-side-encryption", "aws:kms",
+                                          "--ssekms-key-id", key))
+        self.assertEqual(out["SSEKMSKeyId"], key)
+        # A key id that names no key passes the policy and is refused by KMS.
         out = self.put_object(b, "--server-side-encryption", "aws:kms", "--ssekms-key-id",
                               "arn:aws:kms:us-east-1:111122223333:key/1234abcd")
-        self.assertIn("(NotImplemented)", out.stderr)
+        self.assertIn("(KMS.NotFoundException)", out.stderr)
 
     def test_pinned_to_one_kms_key(self):
         b = self.bucket()
-        key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        key, other = self.kms_key(), self.kms_key()
         self.put_policy(b, {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
                             "Resource": "arn:aws:s3:::%s/*" % b,
                             "Condition": {"StringNotEquals": {
                                 "s3:x-amz-server-side-encryption-aws-kms-key-id": key}}})
-        out = self.put_object(b, "--server-side-encryption", "aws:kms", "--ssekms-key-id",
-                              key.replace("1234abcd-", "ffffffff-"))
+        out = self.put_object(b, "--server-side-encryption", "aws:kms", "--ssekms-key-id", other)
         self.assertIn("(AccessDenied)", out.stderr)
-        out = self.put_object(b, "--server-side-encryption", "aws:kms", "--ssekms-key-id", key)
-        self.assertIn("(NotImplemented)", out.stderr)
+        out = self.stored(self.put_object(b, "--server-side-encryption", "aws:kms",
+                                          "--ssekms-key-id", key))
+        self.assertEqual(out["SSEKMSKeyId"], key)
+        got = json.loads(self.aws("s3api", "head-object", "--bucket", b, "--key", "obj").stdout)
+        self.assertEqual((got["ServerSideEncryption"], got["SSEKMSKeyId"]), ("aws:kms", key))
 
     def test_require_sse_c(self):
         b = self.bucket()
@@ -190,10 +210,13 @@ class BucketPolicyTests(IamTestCase):
                             "Condition": {"Null": {
                                 "s3:x-amz-server-side-encryption-customer-algorithm": "true"}}})
         self.assertIn("(AccessDenied)", self.put_object(b).stderr)
-        status, _, body = self.server.signed_request(
-            "PUT", "/%s/obj" % b, body=b"x",
-            headers={"x-amz-server-side-encryption-customer-algorithm": "AES256"})
-        self.assertEqual(status, 501, body)
+        key = os.urandom(32)
+        s3 = self.client("s3")
+        s3.put_object(Bucket=b, Key="obj", Body=b"customer keyed", SSECustomerAlgorithm="AES256",
+                      SSECustomerKey=key)
+        got = s3.get_object(Bucket=b, Key="obj", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+        self.assertEqual(got["Body"].read(), b"customer keyed")
+        self.assertEqual(got["SSECustomerAlgorithm"], "AES256")
 
     def test_policy_documents_are_checked_and_status_reported(self):
         b = self.bucket()
