@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "base/time.h"
+#include "s3/encryption.h"
 #include "s3/ops.h"
 #include "base/xml.h"
 
@@ -47,13 +48,25 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx) {
                                                            : "s3:GetObjectAttributes",
                                  &o, Permission::kRead))
     co_return *err;
+  // An SSE-C object needs its key here too, as on AWS; sealed checksums need the keys.
+  const bool needs_keys =
+      (wanted.count("Checksum") || wanted.count("ObjectParts")) && ChecksumsSealed(o);
+  auto keys_or = OpenObjectKeys(ctx, o, ctx.bucket, ctx.key, needs_keys);
+  if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
+  const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
+  const sse::BodyKeys* key_ptr = keys ? &*keys : nullptr;
+  auto clear_checksum = [&](uint32_t part, const std::string& stored) {
+    return ClearChecksum(key_ptr, part, stored);
+  };
 
   XmlWriter w;
   w.Open("GetObjectAttributesResponse", true);
   if (wanted.count("ETag")) w.Element("ETag", o.etag);
   if (wanted.count("Checksum") && !o.checksum.empty()) {
+    auto clear = clear_checksum(0, o.checksum);
+    if (auto* err = std::get_if<S3Error>(&clear)) co_return *err;
     w.Open("Checksum");
-    w.Element("Checksum" + o.checksum_algorithm, o.checksum);
+    w.Element("Checksum" + o.checksum_algorithm, std::get<std::string>(clear));
     w.Element("ChecksumType", o.checksum_type);
     w.Close("Checksum");
   }
@@ -72,7 +85,11 @@ http::Task<OpResult> GetObjectAttributes(S3Context& ctx) {
       }
       w.Open("Part").Element("PartNumber", std::to_string(p.number));
       w.Element("Size", std::to_string(p.size));
-      if (!p.checksum.empty()) w.Element("Checksum" + o.checksum_algorithm, p.checksum);
+      if (!p.checksum.empty()) {
+        auto clear = clear_checksum(p.number, p.checksum);
+        if (auto* err = std::get_if<S3Error>(&clear)) co_return *err;
+        w.Element("Checksum" + o.checksum_algorithm, std::get<std::string>(clear));
+      }
       w.Close("Part");
       last = p.number;
       ++listed;

@@ -208,7 +208,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   if (algorithm) {
     object.checksum_algorithm = std::string(crypto::ChecksumName(*algorithm));
     object.checksum_type = "FULL_OBJECT";
-    object.checksum = body.checksum;
+    object.checksum = StoredChecksum(&keys, 0, body.checksum);
   }
   src.body.reset();  // release the source before committing (it may be replaced)
 
@@ -222,7 +222,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   w.Element("ETag", Quoted(stored->etag));
   if (!stored->checksum.empty()) {
     w.Element("ChecksumType", stored->checksum_type);
-    w.Element(ChecksumElement(stored->checksum_algorithm), stored->checksum);
+    w.Element(ChecksumElement(stored->checksum_algorithm), body.checksum);
   }
   w.Close("CopyObjectResult");
   http::ResponseHeader head;
@@ -288,7 +288,7 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   part.size = body.size;
   part.etag = keys ? EtagFor(upload->object.sse, *keys, body.md5_hex) : body.md5_hex;
   part.last_modified = absl::Now();
-  part.checksum = body.checksum;
+  part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);
   auto s = co_await http::RunBlocking([&] {
     return ctx.catalog.PutPart(ctx.bucket, ctx.key, upload_id, part, std::move(body.blob));
   });
@@ -299,7 +299,7 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   w.Open("CopyPartResult", true);
   w.Element("LastModified", FormatIso8601(part.last_modified));
   w.Element("ETag", Quoted(part.etag));
-  if (algorithm) w.Element(ChecksumElement(upload->object.checksum_algorithm), part.checksum);
+  if (algorithm) w.Element(ChecksumElement(upload->object.checksum_algorithm), body.checksum);
   w.Close("CopyPartResult");
   http::ResponseHeader head;
   head.result(http::bhttp::status::ok);

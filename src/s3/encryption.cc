@@ -5,6 +5,7 @@
 #include "base/xml.h"
 #include "crypto/hash.h"
 #include "kms/errors.h"
+#include "sse/checksum_seal.h"
 
 namespace coffer::s3 {
 namespace {
@@ -299,6 +300,26 @@ std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys& keys,
   if (record.algorithm == sse::Algorithm::kNone || record.algorithm == sse::Algorithm::kAes256)
     return md5_hex;
   return HexLower(crypto::HmacSha256(keys.dek.view(), "coffer etag v1|" + md5_hex).substr(0, 16));
+}
+
+std::string StoredChecksum(const sse::BodyKeys* keys, uint32_t part, const std::string& checksum) {
+  return keys ? sse::SealChecksum(*keys, part, checksum) : checksum;
+}
+
+std::variant<std::string, S3Error> ClearChecksum(const sse::BodyKeys* keys, uint32_t part,
+                                                 const std::string& stored) {
+  if (!sse::IsSealedChecksum(stored)) return stored;
+  if (!keys) return S3Error::InternalError();
+  auto clear = sse::OpenChecksum(*keys, part, stored);
+  if (!clear.ok()) return S3Error::InternalError();
+  return *std::move(clear);
+}
+
+bool ChecksumsSealed(const ObjectInfo& object) {
+  if (sse::IsSealedChecksum(object.checksum)) return true;
+  for (const auto& p : object.parts)
+    if (sse::IsSealedChecksum(p.checksum)) return true;
+  return false;
 }
 
 S3Error FromKeyStatus(const absl::Status& s) {

@@ -79,6 +79,16 @@ void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& reco
 std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys& keys,
                     const std::string& md5_hex);
 
+// Checksums are stored sealed under the object's keys (sse/checksum_seal.h): the
+// stored form of `checksum` of part `part` (0: the whole object), and back. `keys` is
+// null for an object stored without encryption. A stored checksum that does not open
+// is an InternalError (the record was altered).
+std::string StoredChecksum(const sse::BodyKeys* keys, uint32_t part, const std::string& checksum);
+std::variant<std::string, S3Error> ClearChecksum(const sse::BodyKeys* keys, uint32_t part,
+                                                 const std::string& stored);
+// True when reading `object`'s checksums (whole or parts) needs its keys.
+bool ChecksumsSealed(const ObjectInfo& object);
+
 // A KMS failure as S3 reports it (AccessDenied, KMS.DisabledException, ...).
 S3Error FromKeyStatus(const absl::Status& s);
 

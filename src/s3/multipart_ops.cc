@@ -13,6 +13,7 @@
 #include "s3/object_input.h"
 #include "s3/ops.h"
 #include "base/xml.h"
+#include "sse/checksum_seal.h"
 
 namespace coffer::s3 {
 namespace {
@@ -66,6 +67,17 @@ http::Task<void> ReplyCompleted(S3Context& ctx, const BucketInfo& bucket, const 
   AddVersionHeader(head, bucket, version_id);
   AddEncryptionHeaders(head, upload.object.sse);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());
+}
+
+// The upload's keys when reading its stored checksums needs them (the parts' checksums
+// are sealed under them), else nullopt. For SSE-C this is when AWS, too, wants the
+// customer key on ListParts and CompleteMultipartUpload.
+std::variant<std::optional<sse::BodyKeys>, S3Error> KeysForChecksums(
+    const S3Context& ctx, const UploadInfo& upload, const std::vector<UploadedPart>& parts) {
+  bool sealed = sse::IsSealedChecksum(upload.object.checksum);
+  for (const auto& p : parts) sealed = sealed || sse::IsSealedChecksum(p.checksum);
+  if (!sealed) return std::optional<sse::BodyKeys>();
+  return OpenObjectKeys(ctx, upload.object, ctx.bucket, ctx.key, /*need_keys=*/true);
 }
 
 void WriteOwner(XmlWriter& w, const char* element, const std::string& account) {
@@ -161,7 +173,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   part.size = body.size;
   part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex) : body.md5_hex;
   part.last_modified = absl::Now();
-  part.checksum = body.checksum;
+  part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);
   auto s = co_await http::RunBlocking([&] {
     return ctx.catalog.PutPart(ctx.bucket, ctx.key, upload.upload_id, part, std::move(body.blob));
   });
@@ -172,7 +184,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   head.set(http::bhttp::field::etag, Quoted(part.etag));
   AddEncryptionHeaders(head, upload.object.sse);
   if (body.checksum_algorithm)
-    head.set(crypto::ChecksumHeader(*body.checksum_algorithm), part.checksum);
+    head.set(crypto::ChecksumHeader(*body.checksum_algorithm), body.checksum);
   co_await ctx.ReplyEmpty(200, std::move(head));
   co_return std::nullopt;
 }
@@ -202,8 +214,13 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
     }
     if (HexLower(crypto::Md5(md5s)) + "-" + std::to_string(listed.size()) != upload.object.etag)
       co_return S3Error::NoSuchUpload(upload.upload_id);
+    auto keys = KeysForChecksums(ctx, upload, {});
+    if (auto* err = std::get_if<S3Error>(&keys)) co_return *err;
+    const auto& k = std::get<std::optional<sse::BodyKeys>>(keys);
+    auto checksum = ClearChecksum(k ? &*k : nullptr, 0, upload.object.checksum);
+    if (auto* err = std::get_if<S3Error>(&checksum)) co_return *err;
     co_await ReplyCompleted(ctx, std::get<BucketInfo>(bucket), upload, upload.object.etag,
-                            upload.object.checksum, upload.completed_version);
+                            std::get<std::string>(checksum), upload.completed_version);
     co_return std::nullopt;
   }
 
@@ -211,6 +228,10 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
   if (!stored.ok()) co_return FromStatus(stored.status());
   std::map<uint32_t, const UploadedPart*> by_number;
   for (const auto& p : *stored) by_number[p.number] = &p;
+  auto keys_or = KeysForChecksums(ctx, upload, *stored);
+  if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
+  const auto& checksum_keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
+  const sse::BodyKeys* key_ptr = checksum_keys ? &*checksum_keys : nullptr;
 
   const auto algorithm = UploadAlgorithm(upload);
   const std::string checksum_element = ChecksumElement(upload.object.checksum_algorithm);
@@ -219,6 +240,7 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
       "uploaded, or the specified entity tag may not have matched the part's entity tag.");
   // First the list itself (order, existence, ETags, checksums), then the sizes.
   std::vector<PartRef> parts;
+  std::vector<std::string> part_checksums;  // in the clear, for the object's checksum
   std::string md5s;
   uint64_t total = 0;
   int previous = 0;
@@ -233,7 +255,11 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
     const UploadedPart& p = *it->second;
     if (Unquote(entry->ChildText("ETag").value_or("")) != p.etag) co_return invalid_part;
     if (algorithm) {
-      if (auto given = entry->ChildText(checksum_element); given && *given != p.checksum)
+      auto clear = ClearChecksum(key_ptr, p.number, p.checksum);
+      if (auto* err = std::get_if<S3Error>(&clear)) co_return *err;
+      part_checksums.push_back(std::get<std::string>(clear));
+      if (auto given = entry->ChildText(checksum_element);
+          given && *given != part_checksums.back())
         co_return invalid_part;
     }
     md5s += *HexDecode(p.etag);
@@ -258,12 +284,13 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
   if (algorithm) {
     if (upload.object.checksum_type == "COMPOSITE") {
       crypto::Checksum c(*algorithm);
-      for (const auto& p : parts) c.Update(Base64Decode(p.checksum).value_or(""));
+      for (const auto& p : part_checksums) c.Update(Base64Decode(p).value_or(""));
       checksum = Base64(c.Final()) + "-" + std::to_string(parts.size());
     } else {
       std::string crc;
-      for (const auto& p : parts) {
-        std::string part_crc = Base64Decode(p.checksum).value_or("");
+      for (size_t i = 0; i < parts.size(); ++i) {
+        const PartRef& p = parts[i];
+        std::string part_crc = Base64Decode(part_checksums[i]).value_or("");
         if (crc.empty()) {
           crc = part_crc;
         } else if (auto combined = crypto::CombineCrc(*algorithm, crc, part_crc, p.size)) {
@@ -286,7 +313,8 @@ http::Task<OpResult> CompleteMultipartUpload(S3Context& ctx) {
   if (ctx.HasHeader("if-match")) conditions.if_match = Unquote(ctx.Header("if-match"));
 
   auto object = co_await http::RunBlocking([&] {
-    return ctx.catalog.CompleteUpload(ctx.bucket, upload, parts, etag, checksum, conditions);
+    return ctx.catalog.CompleteUpload(ctx.bucket, upload, parts, etag,
+                                      StoredChecksum(key_ptr, 0, checksum), conditions);
   });
   if (object.status().code() == absl::StatusCode::kNotFound &&
       object.status().message() == "no such upload")
@@ -332,6 +360,9 @@ http::Task<OpResult> ListParts(S3Context& ctx) {
   bool truncated = false;
   auto parts = ctx.catalog.ListParts(upload.upload_id, marker, max_parts, &truncated);
   if (!parts.ok()) co_return FromStatus(parts.status());
+  auto keys_or = KeysForChecksums(ctx, upload, *parts);
+  if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
+  const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
 
   XmlWriter w;
   w.Open("ListPartsResult", true);
@@ -352,7 +383,11 @@ http::Task<OpResult> ListParts(S3Context& ctx) {
     w.Open("Part").Element("PartNumber", std::to_string(p.number));
     w.Element("LastModified", FormatIso8601(p.last_modified));
     w.Element("ETag", Quoted(p.etag)).Element("Size", std::to_string(p.size));
-    if (!p.checksum.empty()) w.Element(ChecksumElement(upload.object.checksum_algorithm), p.checksum);
+    if (!p.checksum.empty()) {
+      auto clear = ClearChecksum(keys ? &*keys : nullptr, p.number, p.checksum);
+      if (auto* err = std::get_if<S3Error>(&clear)) co_return *err;
+      w.Element(ChecksumElement(upload.object.checksum_algorithm), std::get<std::string>(clear));
+    }
     w.Close("Part");
   }
   w.Close("ListPartsResult");

@@ -101,7 +101,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   if (body.checksum_algorithm) {
     object.checksum_algorithm = std::string(crypto::ChecksumName(*body.checksum_algorithm));
     object.checksum_type = "FULL_OBJECT";
-    object.checksum = body.checksum;
+    object.checksum = StoredChecksum(&keys, 0, body.checksum);
   }
 
   auto stored = co_await http::RunBlocking([&] {
@@ -115,7 +115,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   AddVersionHeader(head, std::get<BucketInfo>(bucket), stored->version_id);
   AddEncryptionHeaders(head, stored->sse);
   if (!stored->checksum.empty()) {
-    head.set(crypto::ChecksumHeader(*body.checksum_algorithm), stored->checksum);
+    head.set(crypto::ChecksumHeader(*body.checksum_algorithm), body.checksum);
     head.set("x-amz-checksum-type", stored->checksum_type);
   }
   co_await ctx.ReplyEmpty(200, std::move(head));
@@ -157,10 +157,14 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
   }
 
   // SSE headers are checked before conditions, as S3 does; the keys are only needed to
-  // send the body.
+  // send the body or a sealed checksum (which for SSE-KMS takes kms:Decrypt, as on AWS).
   const bool sends_body = !ctx.is_head() && o.size > 0;
-  auto keys = OpenObjectKeys(ctx, o, ctx.bucket, ctx.key, sends_body);
+  const bool checksum_mode = ctx.Header("x-amz-checksum-mode") == "ENABLED";
+  auto keys = OpenObjectKeys(ctx, o, ctx.bucket, ctx.key,
+                             sends_body || (checksum_mode && ChecksumsSealed(o)));
   if (auto* err = std::get_if<S3Error>(&keys)) co_return *err;
+  const sse::BodyKeys* key_ptr = nullptr;
+  if (auto& k = std::get<std::optional<sse::BodyKeys>>(keys)) key_ptr = &*k;
 
   ReadConditions conditions;
   for (auto [name, field] : {std::pair{"if-match", &conditions.if_match},
@@ -224,7 +228,11 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
       if (static_cast<size_t>(n) > o.parts.size()) co_return unsatisfiable;
       for (int i = 0; i < n - 1; ++i) first += o.parts[i].size;
       length = o.parts[n - 1].size;
-      part_checksum = o.parts[n - 1].checksum;
+      if (checksum_mode) {
+        auto clear = ClearChecksum(key_ptr, o.parts[n - 1].number, o.parts[n - 1].checksum);
+        if (auto* err = std::get_if<S3Error>(&clear)) co_return *err;
+        part_checksum = std::get<std::string>(clear);
+      }
       head.set("x-amz-mp-parts-count", std::to_string(o.parts.size()));
       partial = true;
     } else if (n != 1) {
@@ -246,10 +254,12 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
                                                     std::to_string(last) + "/" +
                                                     std::to_string(o.size));
   }
-  if (ctx.Header("x-amz-checksum-mode") == "ENABLED" && !o.checksum.empty()) {
+  if (checksum_mode && !o.checksum.empty()) {
     std::string header = "x-amz-checksum-" + absl::AsciiStrToLower(o.checksum_algorithm);
     if (!partial) {
-      head.set(header, o.checksum);
+      auto clear = ClearChecksum(key_ptr, 0, o.checksum);
+      if (auto* err = std::get_if<S3Error>(&clear)) co_return *err;
+      head.set(header, std::get<std::string>(clear));
       head.set("x-amz-checksum-type", o.checksum_type);
     } else if (!part_checksum.empty()) {
       head.set(header, part_checksum);

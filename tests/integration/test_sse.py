@@ -390,6 +390,79 @@ class MisuseTests(SseTestCase):
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"secret")
 
 
+class ChecksumTests(SseTestCase):
+    """Checksums of encrypted objects are stored sealed under the object's keys."""
+
+    def test_checksums_are_sealed_and_need_the_keys(self):
+        b = self.bucket()
+        key = self.new_key()
+        data = os.urandom(70000)
+        sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        put = self.s3.put_object(Bucket=b, Key="one", Body=data, ServerSideEncryption="aws:kms",
+                                 SSEKMSKeyId=key, ChecksumAlgorithm="SHA256")
+        self.assertEqual(put["ChecksumSHA256"], sha)
+        head = self.s3.head_object(Bucket=b, Key="one", ChecksumMode="ENABLED")
+        self.assertEqual(head["ChecksumSHA256"], sha)
+        got = self.s3.get_object(Bucket=b, Key="one", ChecksumMode="ENABLED")
+        self.assertEqual(got["ChecksumSHA256"], sha)
+        self.assertEqual(got["Body"].read(), data)
+
+        # Multipart, CRC32 composite: parts, ListParts, Complete, GetObjectAttributes.
+        up = self.s3.create_multipart_upload(Bucket=b, Key="multi", ServerSideEncryption="aws:kms",
+                                             SSEKMSKeyId=key, ChecksumAlgorithm="CRC32")
+        bodies = [os.urandom(5 * MiB), os.urandom(1000)]
+        parts = []
+        for i, body in enumerate(bodies, 1):
+            r = self.s3.upload_part(Bucket=b, Key="multi", UploadId=up["UploadId"], PartNumber=i,
+                                    Body=body, ChecksumAlgorithm="CRC32")
+            parts.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+        listed = self.s3.list_parts(Bucket=b, Key="multi", UploadId=up["UploadId"])["Parts"]
+        self.assertEqual([p["ChecksumCRC32"] for p in listed], [p["ChecksumCRC32"] for p in parts])
+        done = self.s3.complete_multipart_upload(Bucket=b, Key="multi", UploadId=up["UploadId"],
+                                                 MultipartUpload={"Parts": parts})
+        attrs = self.s3.get_object_attributes(Bucket=b, Key="multi",
+                                              ObjectAttributes=["Checksum", "ObjectParts"])
+        self.assertEqual(attrs["Checksum"]["ChecksumCRC32"], done["ChecksumCRC32"])
+        self.assertEqual([p["ChecksumCRC32"] for p in attrs["ObjectParts"]["Parts"]],
+                         [p["ChecksumCRC32"] for p in parts])
+
+        # SSE-C: GetObjectAttributes needs the customer key, as on AWS.
+        customer = os.urandom(32)
+        c = self.s3.put_object(Bucket=b, Key="c", Body=data, ChecksumAlgorithm="SHA256",
+                               **ssec(customer))
+        self.assertEqual(c["ChecksumSHA256"], sha)
+        self.assertError(self.s3.get_object_attributes, 400, "InvalidRequest", Bucket=b, Key="c",
+                         ObjectAttributes=["Checksum"])
+        # (boto3 does not encode the key for this operation: the headers go as AWS wants.)
+        attrs = self.s3.get_object_attributes(
+            Bucket=b, Key="c", ObjectAttributes=["Checksum"], SSECustomerAlgorithm="AES256",
+            SSECustomerKey=base64.b64encode(customer).decode(),
+            SSECustomerKeyMD5=base64.b64encode(hashlib.md5(customer).digest()).decode())
+        self.assertEqual(attrs["Checksum"]["ChecksumSHA256"], sha)
+
+        # No checksum is on disk in the clear, as text or as bytes.
+        secrets = [sha, done["ChecksumCRC32"]] + [p["ChecksumCRC32"] for p in parts]
+        raw = [base64.b64decode(v.split("-")[0]) for v in secrets]
+        for root, _, files in os.walk(self.server.data):
+            for f in files:
+                with open(os.path.join(root, f), "rb") as fh:
+                    content = fh.read()
+                for value in secrets:
+                    self.assertNotIn(value.encode(), content, (f, value))
+                self.assertNotIn(raw[0], content, f)
+
+        # A reader with s3:GetObject but without kms:Decrypt sees the object's metadata
+        # but not its checksum.
+        self.iam.create_user(UserName="meta-reader")
+        self.iam.put_user_policy(UserName="meta-reader", PolicyName="s3", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                    "Resource": "*"}]}))
+        ak = self.iam.create_access_key(UserName="meta-reader")["AccessKey"]
+        reader = self.server.client(key=ak["AccessKeyId"], secret=ak["SecretAccessKey"])
+        self.assertEqual(reader.head_object(Bucket=b, Key="one")["ContentLength"], len(data))
+        self.assertError(reader.head_object, 403, None, Bucket=b, Key="one", ChecksumMode="ENABLED")
+
+
 class PlainHttpTests(ServerTestCase):
     """Over plain HTTP, SSE-C and an explicit SSE-KMS request are refused."""
 
