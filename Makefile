@@ -3,7 +3,7 @@
 BUILD ?= build/release
 JOBS  ?= $(shell nproc)
 
-.PHONY: run test deps test-deps build unit integration clean
+.PHONY: run test deps test-deps build unit integration bench clean
 
 run: deps build
 	$(BUILD)/coffer server $(ARGS)
@@ -26,6 +26,10 @@ unit:
 
 integration:
 	COFFER_BIN=$(abspath $(BUILD))/coffer tests/integration/run.sh
+
+# Throughput of every SSE mode and the Bucket Key figure (bench/results/); minutes.
+bench: deps build
+	bench/sse.sh
 
 clean:
 	rm -rf build

@@ -150,7 +150,7 @@ class ExchangeImpl final : public Exchange {
     bhttp::response_serializer<bhttp::empty_body> sr(res);
     error_code ec;
     Expire();
-    body_owed_ = length;
+    body_owed_ = parser_.get().method() == bhttp::verb::head ? 0 : length;  // HEAD sends none
     co_await bhttp::async_write_header(stream_, sr, Await(ec));
     co_return ec ? Fail(ec) : absl::OkStatus();
   }

@@ -29,7 +29,9 @@ Task<void> Echo(Exchange& ex) {
   if (ex.request().target() == "/short") {  // promises 10 bytes, sends 3
     ResponseHeader head;
     head.result(bhttp::status::ok);
-    if ((co_await ex.WriteHeader(std::move(head), 10)).ok()) co_await ex.WriteBody("abc");
+    bool head_only = ex.request().method() == bhttp::verb::head;
+    if ((co_await ex.WriteHeader(std::move(head), 10)).ok() && !head_only)
+      co_await ex.WriteBody("abc");
     co_return;
   }
   ResponseHeader head;
@@ -133,6 +135,22 @@ TEST_F(ServerTest, BodyCutShortClosesTheConnection) {
   beast::error_code ec;
   bhttp::read(sock, buf, res, ec);
   EXPECT_EQ(ec, bhttp::error::partial_message);  // the server closed instead of hanging
+}
+
+TEST_F(ServerTest, HeadKeepsTheConnection) {
+  auto sock = Connect();
+  beast::flat_buffer buf;
+  for (int i = 0; i < 2; ++i) {
+    std::string req = "HEAD /short HTTP/1.1\r\nHost: h\r\n\r\n";
+    net::write(sock, net::buffer(req));
+    bhttp::response_parser<bhttp::empty_body> res;
+    res.skip(true);
+    beast::error_code ec;
+    bhttp::read(sock, buf, res, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(res.get()[bhttp::field::content_length], "10");
+    EXPECT_TRUE(res.get().keep_alive());
+  }
 }
 
 TEST_F(ServerTest, StopClosesIdleConnections) {

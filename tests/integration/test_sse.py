@@ -463,6 +463,52 @@ class ChecksumTests(SseTestCase):
         self.assertError(reader.head_object, 403, None, Bucket=b, Key="one", ChecksumMode="ENABLED")
 
 
+class BucketKeyTests(SseTestCase):
+    """Bucket Keys cut KMS calls, and objects read back after the cached key expires and
+    after a restart."""
+
+    @classmethod
+    def prepare(cls, server):
+        server.extra_args += ["--bucket-key-ttl", "1"]
+
+    def kms_calls_at_stop(self):
+        self.server.stop()
+        import re
+        calls = re.findall(r"S3 encryption made (\d+) KMS calls", self.server.read_log())
+        self.server.start()
+        type(self).s3 = self.server.client()  # the old connections are gone
+        return int(calls[-1])
+
+    def test_bucket_key_cuts_kms_calls_and_survives_expiry_and_restart(self):
+        import time
+        b = self.bucket()
+        bodies = {}
+        for i in range(40):
+            bodies["a%d" % i] = os.urandom(1000 + i)
+            self.s3.put_object(Bucket=b, Key="a%d" % i, Body=bodies["a%d" % i],
+                               ServerSideEncryption="aws:kms", BucketKeyEnabled=True)
+        time.sleep(1.2)  # the cached bucket key expires
+        for i in range(40):
+            bodies["b%d" % i] = os.urandom(1000 + i)
+            self.s3.put_object(Bucket=b, Key="b%d" % i, Body=bodies["b%d" % i],
+                               ServerSideEncryption="aws:kms", BucketKeyEnabled=True)
+        for k, v in bodies.items():
+            self.assertEqual(self.s3.get_object(Bucket=b, Key=k)["Body"].read(), v, k)
+        # 80 writes and 80 reads: two bucket keys made, each opened again at most once or
+        # twice, instead of one KMS call per write and per read.
+        with_bucket_key = self.kms_calls_at_stop()
+        self.assertLessEqual(with_bucket_key, 8)
+        self.assertGreaterEqual(with_bucket_key, 2)
+        for k, v in bodies.items():  # after the restart
+            self.assertEqual(self.s3.get_object(Bucket=b, Key=k)["Body"].read(), v, k)
+        # The same without Bucket Keys: a KMS call per object and per read.
+        for i in range(20):
+            self.s3.put_object(Bucket=b, Key="c%d" % i, Body=b"x", ServerSideEncryption="aws:kms")
+            self.s3.get_object(Bucket=b, Key="c%d" % i)["Body"].read()
+        after_restart_reads = self.kms_calls_at_stop()
+        self.assertGreaterEqual(after_restart_reads, 40)
+
+
 class PlainHttpTests(ServerTestCase):
     """Over plain HTTP, SSE-C and an explicit SSE-KMS request are refused."""
 
