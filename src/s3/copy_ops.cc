@@ -229,7 +229,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
   AddVersionHeader(head, std::get<BucketInfo>(bucket), stored->version_id);
-  AddEncryptionHeaders(head, stored->sse);
+  AddEncryptionHeaders(head, stored->sse, SseAnswer::kCreate);
   if (src.version_id || from.version_id != "null")
     head.set("x-amz-copy-source-version-id", from.version_id);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());
@@ -304,7 +304,7 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   http::ResponseHeader head;
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
-  AddEncryptionHeaders(head, upload->object.sse);
+  AddEncryptionHeaders(head, upload->object.sse, SseAnswer::kOther);
   if (src.version_id || src.object.info.version_id != "null")
     head.set("x-amz-copy-source-version-id", src.object.info.version_id);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());

@@ -277,11 +277,13 @@ std::variant<std::optional<sse::BodyKeys>, S3Error> OpenObjectKeys(
   return std::optional<sse::BodyKeys>(*std::move(keys));
 }
 
-void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& r) {
+void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& r,
+                          SseAnswer answer) {
   switch (r.algorithm) {
     case sse::Algorithm::kNone:
       return;
     case sse::Algorithm::kCustomer:
+      if (answer == SseAnswer::kComplete) return;
       head.set("x-amz-server-side-encryption-customer-algorithm", "AES256");
       head.set("x-amz-server-side-encryption-customer-key-md5", r.customer_key_md5);
       return;
@@ -290,7 +292,7 @@ void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& r) {
   }
   if (IsKms(r.algorithm)) {
     head.set(kKeyId, r.kms_key_arn);
-    if (!r.context.empty()) head.set(kContext, r.context);
+    if (!r.context.empty() && answer == SseAnswer::kCreate) head.set(kContext, r.context);
     if (r.bucket_key) head.set(kBucketKey, "true");
   }
 }

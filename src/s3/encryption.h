@@ -70,9 +70,13 @@ std::variant<std::optional<sse::BodyKeys>, S3Error> OpenObjectKeys(
     const S3Context& ctx, const ObjectInfo& object, const std::string& bucket,
     const std::string& key, bool need_keys, std::string_view prefix = kCustomerPrefix);
 
-// x-amz-server-side-encryption, -aws-kms-key-id, -context, -bucket-key-enabled, or the
-// SSE-C algorithm and key MD5.
-void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& record);
+// x-amz-server-side-encryption, -aws-kms-key-id, -bucket-key-enabled, or the SSE-C
+// algorithm and key MD5, as AWS's API model has them for each kind of answer: the
+// encryption context only on writes that create (PutObject, CopyObject, POST,
+// CreateMultipartUpload), and nothing of SSE-C on CompleteMultipartUpload.
+enum class SseAnswer { kCreate, kOther, kComplete };
+void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& record,
+                          SseAnswer answer);
 
 // The ETag of an object whose ETag must not reveal its plaintext's MD5 (SSE-KMS,
 // DSSE-KMS, SSE-C): derived from the MD5 under the object's data key.

@@ -65,7 +65,7 @@ http::Task<void> ReplyCompleted(S3Context& ctx, const BucketInfo& bucket, const 
   head.result(http::bhttp::status::ok);
   head.set(http::bhttp::field::content_type, "application/xml");
   AddVersionHeader(head, bucket, version_id);
-  AddEncryptionHeaders(head, upload.object.sse);
+  AddEncryptionHeaders(head, upload.object.sse, SseAnswer::kComplete);
   co_await ctx.exchange().Respond(std::move(head), w.Finish());
 }
 
@@ -139,7 +139,7 @@ http::Task<OpResult> CreateMultipartUpload(S3Context& ctx) {
   w.Close("InitiateMultipartUploadResult");
   http::ResponseHeader head;
   head.set(http::bhttp::field::content_type, "application/xml");
-  AddEncryptionHeaders(head, upload.object.sse);
+  AddEncryptionHeaders(head, upload.object.sse, SseAnswer::kCreate);
   if (!upload.object.checksum_algorithm.empty()) {
     head.set("x-amz-checksum-algorithm", upload.object.checksum_algorithm);
     head.set("x-amz-checksum-type", upload.object.checksum_type);
@@ -182,7 +182,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
 
   http::ResponseHeader head;
   head.set(http::bhttp::field::etag, Quoted(part.etag));
-  AddEncryptionHeaders(head, upload.object.sse);
+  AddEncryptionHeaders(head, upload.object.sse, SseAnswer::kOther);
   if (body.checksum_algorithm)
     head.set(crypto::ChecksumHeader(*body.checksum_algorithm), body.checksum);
   co_await ctx.ReplyEmpty(200, std::move(head));

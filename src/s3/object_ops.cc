@@ -113,7 +113,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   http::ResponseHeader head;
   head.set(http::bhttp::field::etag, Quoted(stored->etag));
   AddVersionHeader(head, std::get<BucketInfo>(bucket), stored->version_id);
-  AddEncryptionHeaders(head, stored->sse);
+  AddEncryptionHeaders(head, stored->sse, SseAnswer::kCreate);
   if (!stored->checksum.empty()) {
     head.set(crypto::ChecksumHeader(*body.checksum_algorithm), body.checksum);
     head.set("x-amz-checksum-type", stored->checksum_type);
@@ -195,7 +195,7 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
   if (o.storage_class != "STANDARD") head.set("x-amz-storage-class", o.storage_class);
   if (!o.tags.empty()) head.set("x-amz-tagging-count", std::to_string(o.tags.size()));
   AddVersionHeader(head, bucket, o.version_id);
-  AddEncryptionHeaders(head, o.sse);
+  AddEncryptionHeaders(head, o.sse, SseAnswer::kOther);
   // response-* query parameters override what GET returns (signed requests only).
   static constexpr std::pair<const char*, const char*> kOverrides[] = {
       {"response-content-type", "content-type"},

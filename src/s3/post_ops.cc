@@ -221,7 +221,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   head.set(http::bhttp::field::etag, Quoted(stored->etag));
   head.set(http::bhttp::field::location, location);
   AddVersionHeader(head, bucket, stored->version_id);
-  AddEncryptionHeaders(head, stored->sse);
+  AddEncryptionHeaders(head, stored->sse, SseAnswer::kCreate);
   std::string redirect = fields["success_action_redirect"];
   if (redirect.empty()) redirect = fields["redirect"];
   if (!redirect.empty()) {

@@ -65,6 +65,9 @@ class ModesTests(SseTestCase):
             self.assertEqual(got.get(name), value, name)
         head = self.s3.head_object(Bucket=bucket, Key=key, **get_args)
         self.assertEqual(head["ContentLength"], len(data))
+        for answer in (got, head):
+            self.assertNotIn("x-amz-server-side-encryption-context",
+                             answer["ResponseMetadata"]["HTTPHeaders"])
         for name, value in read_expect.items():
             self.assertEqual(head.get(name), value, name)
         # Ranges inside a segment, across segments, and at the end.
