@@ -622,7 +622,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   nlohmann::json result = bench.Run();
-  printf("%-28s %9.0f ops/s %9.1f MB/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  p99.9 %7.2f ms  "
+  printf("%-28s %9.1f ops/s %9.1f MB/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  p99.9 %7.2f ms  "
          "errors %llu%s\n",
          result["label"].get<std::string>().c_str(), result["ops_per_s"].get<double>(),
          result["mb_per_s"].get<double>(), result["p50_ms"].get<double>(),

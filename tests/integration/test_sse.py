@@ -118,6 +118,29 @@ class ModesTests(SseTestCase):
                                  SSEKMSKeyId="alias/sse-test")
         self.assertEqual(put["SSEKMSKeyId"], key_arn)
 
+    def test_versions_keep_their_own_encryption(self):
+        b = self.bucket()
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+        key = self.new_key()
+        customer = os.urandom(32)
+        v1 = self.s3.put_object(Bucket=b, Key="k", Body=b"one", ServerSideEncryption="aws:kms",
+                                SSEKMSKeyId=key)["VersionId"]
+        v2 = self.s3.put_object(Bucket=b, Key="k", Body=b"two", **ssec(customer))["VersionId"]
+        v3 = self.s3.put_object(Bucket=b, Key="k", Body=b"three")["VersionId"]
+        got = self.s3.get_object(Bucket=b, Key="k", VersionId=v1)
+        self.assertEqual((got["Body"].read(), got["ServerSideEncryption"], got["SSEKMSKeyId"]),
+                         (b"one", "aws:kms", key))
+        self.assertError(self.s3.get_object, 400, "InvalidRequest", Bucket=b, Key="k", VersionId=v2)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k", VersionId=v2,
+                                            **ssec(customer))["Body"].read(), b"two")
+        head = self.s3.head_object(Bucket=b, Key="k", VersionId=v3)
+        self.assertEqual(head["ServerSideEncryption"], "AES256")
+        # Copying an old SSE-C version re-encrypts it under what the copy asks for.
+        self.s3.copy_object(Bucket=b, Key="k", CopySource={"Bucket": b, "Key": "k", "VersionId": v2},
+                            ServerSideEncryption="aws:kms", SSEKMSKeyId=key, **copy_ssec(customer))
+        latest = self.s3.get_object(Bucket=b, Key="k")
+        self.assertEqual((latest["Body"].read(), latest["SSEKMSKeyId"]), (b"two", key))
+
     def test_multipart_in_each_mode(self):
         b = self.bucket()
         data = os.urandom(11 * MiB + 3)
