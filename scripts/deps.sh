@@ -3,7 +3,7 @@
 set -euo pipefail
 build=(g++ cmake ninja-build ccache pkg-config libssl-dev zlib1g-dev libboost-dev
        librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev)
-test=(awscli python3-boto3 s3cmd rclone curl openssl faketime)
+test=(awscli python3-boto3 s3cmd rclone curl openssl faketime prometheus)
 # Node.js and npm for the AWS SDK for JavaScript tests, from Debian unless present.
 command -v node >/dev/null && command -v npm >/dev/null || test+=(nodejs npm)
 want=("${build[@]}")

@@ -14,6 +14,7 @@
 #include "app/bootstrap.h"
 #include "app/commands.h"
 #include "app/flags.h"
+#include "app/metrics_endpoint.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "iam_api/iam_service.h"
@@ -45,12 +46,18 @@ void PrintFirstStart(const RootCredentials& rc, const Stores& stores, const std:
   WipeString(secret);
 }
 
+std::string MetricsHost(const Flags& flags) {
+  auto where = ParseHostPort(flags.GetOr("metrics-address", ""));
+  return where.ok() && !where->host.empty() && where->host != "0.0.0.0" ? where->host
+                                                                          : "127.0.0.1";
+}
+
 }  // namespace
 
 int ServerCommand(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"data", "address", "region", "tls-cert", "tls-key", "domain",
-                             "threads", "kms-rate", "bucket-key-ttl"},
+                             "threads", "kms-rate", "bucket-key-ttl", "metrics-address"},
                             {"no-tls", "allow-insecure-sse"});
   if (!flags.ok()) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(flags.status().message()).c_str());
@@ -134,9 +141,32 @@ int ServerCommand(const std::vector<std::string>& args) {
   kms::KmsService kms_service(&kms, *std::move(limiter));
   gateway.AddService("kms", &kms_service);
 
+  auto metrics_token = EnsureMetricsToken(*stores->dir);
+  if (!metrics_token.ok()) return fail(metrics_token.status());
   auto server = http::Server::Create(
-      std::move(options), [&gateway](http::Exchange& ex) { return gateway.Serve(ex); });
+      std::move(options), [&gateway, token = *metrics_token](http::Exchange& ex) {
+        return IsMetricsRequest(ex.request()) ? ServeMetrics(ex, token) : gateway.Serve(ex);
+      });
   if (!server.ok()) return fail(server.status());
+  // Optionally, metrics without credentials on a separate plain-HTTP address.
+  std::unique_ptr<http::Server> metrics_server;
+  if (auto at = flags->Get("metrics-address")) {
+    auto where = ParseHostPort(*at);
+    if (!where.ok()) return fail(where.status());
+    http::ServerOptions mo;
+    mo.host = where->host;
+    mo.port = where->port;
+    mo.threads = 1;
+    auto made = http::Server::Create(std::move(mo), ServeMetricsOnly);
+    if (!made.ok()) return fail(made.status());
+    metrics_server = *std::move(made);
+  }
+  std::thread metrics_thread;
+  if (metrics_server) {
+    metrics_thread = std::thread([&] { metrics_server->Run(); });
+    std::printf("Metrics: http://%s:%d/metrics\n", MetricsHost(*flags).c_str(),
+                metrics_server->port());
+  }
 
   std::string shown_host = address->host == "0.0.0.0" ? "127.0.0.1" : address->host;
   if (shown_host.find(':') != std::string::npos) shown_host = "[" + shown_host + "]";
@@ -177,6 +207,10 @@ int ServerCommand(const std::vector<std::string>& args) {
   (*server)->Run();
   // Run() only returns after Stop(), so the waiter has finished or is about to.
   waiter.join();
+  if (metrics_server) {
+    metrics_server->Stop();
+    metrics_thread.join();
+  }
   {
     std::lock_guard<std::mutex> lock(sweep_mu);
     stopping = true;

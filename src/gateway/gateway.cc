@@ -5,6 +5,7 @@
 #include "auth/sigv2.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
+#include "metrics/registry.h"
 
 namespace coffer::gateway {
 namespace {
@@ -70,7 +71,9 @@ auth::SignableRequest ToSignable(const http::RequestHeader& header) {
 }
 
 Gateway::Gateway(iam::IdentityStore* identities, std::string region, ApiService* s3)
-    : identities_(identities), region_(std::move(region)), s3_(s3) {}
+    : identities_(identities), region_(std::move(region)), s3_(s3) {
+  DeclareRequestMetrics();
+}
 
 void Gateway::AddService(const std::string& name, ApiService* service) {
   services_[name] = service;
@@ -81,6 +84,7 @@ http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
     std::string& prefetched) {
   // Who claims to sign, and how: SigV2 (S3 only), SigV4 (header or query), or nobody.
   ApiService* service = s3_;
+  exchange.set_service("s3");
   std::optional<auth::SigV2Claim> v2;
   std::optional<auth::ParsedAuth> v4;
   if (auto parsed = auth::ParseSigV2(signable)) {
@@ -109,6 +113,7 @@ http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
         co_return std::nullopt;
       }
       service = it->second;
+      exchange.set_service(v4->scope.service);
     }
   }
 
@@ -169,6 +174,11 @@ http::Task<std::optional<Gateway::Authenticated>> Gateway::Authenticate(
 
 http::Task<void> Gateway::Serve(http::Exchange& exchange) {
   absl::Time now = absl::Now();
+  co_await Dispatch(exchange, now);
+  RecordRequest(exchange, absl::Now() - now);
+}
+
+http::Task<void> Gateway::Dispatch(http::Exchange& exchange, absl::Time now) {
   auth::SignableRequest signable = ToSignable(exchange.request());
   std::string prefetched;
   auto who = co_await Authenticate(exchange, signable, now, prefetched);
@@ -179,6 +189,33 @@ http::Task<void> Gateway::Serve(http::Exchange& exchange) {
   ApiRequest request{exchange, std::move(signable), std::move(who->principal), who->signing,
                      body, now};
   co_await who->service->Handle(request);
+}
+
+void DeclareRequestMetrics() {
+  auto& r = metrics::Global();
+  r.Declare("coffer_requests_total", metrics::Type::kCounter,
+            "Requests answered, by service, operation and HTTP status.");
+  r.Declare("coffer_request_duration_seconds", metrics::Type::kHistogram,
+            "Time from the request's arrival to the end of its answer.",
+            metrics::LatencyBuckets());
+  r.Declare("coffer_received_bytes_total", metrics::Type::kCounter,
+            "Request body bytes read, by service.");
+  r.Declare("coffer_sent_bytes_total", metrics::Type::kCounter,
+            "Response body bytes sent, by service.");
+}
+
+void RecordRequest(const http::Exchange& exchange, absl::Duration took) {
+  auto& r = metrics::Global();
+  const std::string& op = exchange.operation().empty() ? "Unknown" : exchange.operation();
+  r.Add("coffer_requests_total", {{"service", exchange.service()},
+                                  {"operation", op},
+                                  {"status", std::to_string(exchange.status())}});
+  r.Observe("coffer_request_duration_seconds",
+            {{"service", exchange.service()}, {"operation", op}}, absl::ToDoubleSeconds(took));
+  if (exchange.bytes_in())
+    r.Add("coffer_received_bytes_total", {{"service", exchange.service()}}, exchange.bytes_in());
+  if (exchange.bytes_out())
+    r.Add("coffer_sent_bytes_total", {{"service", exchange.service()}}, exchange.bytes_out());
 }
 
 http::Task<std::optional<std::string>> ReadWholeBody(ApiRequest& request, size_t limit) {

@@ -52,9 +52,11 @@ class Gateway {
   // Registers the service for credential scope `name` ("kms", "iam", ...).
   void AddService(const std::string& name, ApiService* service);
 
+  // Authenticates, hands the request to its service, and records it in the metrics.
   http::Task<void> Serve(http::Exchange& exchange);
 
  private:
+  http::Task<void> Dispatch(http::Exchange& exchange, absl::Time now);
   struct Authenticated {
     ApiService* service;
     std::optional<iam::Principal> principal;
@@ -71,6 +73,11 @@ class Gateway {
   ApiService* s3_;
   std::map<std::string, ApiService*> services_;
 };
+
+// The request metrics (coffer_requests_total and friends): declared by the Gateway's
+// constructor, and a finished request counted.
+void DeclareRequestMetrics();
+void RecordRequest(const http::Exchange& exchange, absl::Duration took);
 
 // The SignableRequest view of an HTTP request (exposed for tests).
 auth::SignableRequest ToSignable(const http::RequestHeader& header);

@@ -58,6 +58,22 @@ class Exchange {
   // Adds a header to whichever response this exchange sends (e.g. CORS headers decided
   // before the operation runs).
   virtual void AddResponseHeader(std::string name, std::string value) = 0;
+
+  // What the request was, for metrics and audit: the service ("s3", "kms", ...) set by
+  // the gateway, the operation ("PutObject", "Decrypt", ...) by the service.
+  void set_service(std::string s) { service_ = std::move(s); }
+  void set_operation(std::string op) { operation_ = std::move(op); }
+  const std::string& service() const { return service_; }
+  const std::string& operation() const { return operation_; }
+  // The response status (0 before one is sent), and body bytes read and written.
+  int status() const { return status_; }
+  uint64_t bytes_in() const { return bytes_in_; }
+  uint64_t bytes_out() const { return bytes_out_; }
+
+ protected:
+  std::string service_, operation_;
+  int status_ = 0;
+  uint64_t bytes_in_ = 0, bytes_out_ = 0;
 };
 
 }  // namespace coffer::http

@@ -124,6 +124,7 @@ class ExchangeImpl final : public Exchange {
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return Fail(ec);
       size_t got = n - parser_.get().body().size;
+      bytes_in_ += got;
       if (parser_.is_done()) body_done_ = true;
       if (got > 0 || body_done_) co_return got;
     }
@@ -135,6 +136,7 @@ class ExchangeImpl final : public Exchange {
       co_return co_await WriteHeader(std::move(head), n);
     }
     Prepare(head);
+    bytes_out_ += body.size();
     bhttp::response<bhttp::string_body> res(std::move(head), std::move(body));
     res.prepare_payload();
     error_code ec;
@@ -161,6 +163,7 @@ class ExchangeImpl final : public Exchange {
     Expire();
     co_await net::async_write(stream_, net::buffer(data.data(), data.size()), Await(ec));
     body_owed_ -= std::min<uint64_t>(body_owed_, data.size());
+    bytes_out_ += data.size();
     co_return ec ? Fail(ec) : absl::OkStatus();
   }
   // True when a streamed body stopped short of its Content-Length: the client must see
@@ -180,6 +183,7 @@ class ExchangeImpl final : public Exchange {
 
   void Prepare(ResponseHeader& head) {
     responded_ = true;
+    status_ = head.result_int();
     keep_alive_ = parser_.get().keep_alive() && body_done_ && !impl_.stopping;
     head.version(11);
     head.set(bhttp::field::server, impl_.opts.server_name);

@@ -105,6 +105,9 @@ http::Task<void> QueryService::Handle(gateway::ApiRequest& request) {
   Outcome outcome = params ? Run(request, *params)
                            : Outcome(QueryError{400, "MalformedQueryString",
                                                 "The request could not be parsed."});
+  if (auto* err = std::get_if<QueryError>(&outcome);
+      params && (!err || err->code != "InvalidAction"))
+    request.exchange.set_operation(params->GetOr("Action", ""));
   if (auto* err = std::get_if<QueryError>(&outcome)) {
     co_await ReplyQueryError(request.exchange, xmlns_, *err);
     co_return;

@@ -11,6 +11,7 @@
 
 #include "base/encoding.h"
 #include "kms/errors.h"
+#include "metrics/registry.h"
 
 namespace coffer::kms {
 namespace {
@@ -757,6 +758,12 @@ std::vector<std::string> KmsService::Operations() {
   return out;
 }
 
+KmsService::KmsService(Kms* kms, RateLimiter limiter) : kms_(kms), limiter_(std::move(limiter)) {
+  metrics::Global().Declare("coffer_kms_calls_total", metrics::Type::kCounter,
+                            "KMS operations run, by operation and by caller: direct (the KMS "
+                            "API) or s3 (on a requester's behalf, kms:ViaService).");
+}
+
 KmsService::Reply KmsService::Run(const std::string& operation, const std::string& body,
                                   Caller caller) {
   auto it = Handlers().find(operation);
@@ -795,7 +802,13 @@ http::Task<void> KmsService::Handle(gateway::ApiRequest& request) {
     caller.now = request.received;
     caller.source_ip = request.exchange.remote_ip();
     caller.secure = request.exchange.secure();
-    reply = Run(target.substr(13), *body, std::move(caller));
+    const std::string operation = target.substr(13);
+    if (Handlers().count(operation)) {
+      request.exchange.set_operation(operation);
+      metrics::Global().Add("coffer_kms_calls_total",
+                            {{"operation", operation}, {"caller", "direct"}});
+    }
+    reply = Run(operation, *body, std::move(caller));
     WipeString(*body);
   }
   co_await Send(request.exchange, reply);

@@ -15,7 +15,7 @@ namespace coffer::kms {
 
 class KmsService : public gateway::ApiService {
  public:
-  KmsService(Kms* kms, RateLimiter limiter) : kms_(kms), limiter_(std::move(limiter)) {}
+  KmsService(Kms* kms, RateLimiter limiter);
 
   http::Task<void> Handle(gateway::ApiRequest& request) override;
   http::Task<void> Reject(http::Exchange& exchange, const auth::SignableRequest& request,

@@ -87,97 +87,122 @@ std::optional<Address> S3Service::ResolveAddressFor(const http::RequestHeader& h
   return ResolveAddress(header[http::bhttp::field::host], raw_path, config_.domains);
 }
 
-http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
+namespace {
+
+// An S3 operation: its name as AWS's API and CloudTrail call it, and its handler.
+struct Route {
+  const char* name;
+  http::Task<OpResult> (*handler)(S3Context&);
+};
+
+std::variant<Route, S3Error> Resolve(S3Context& ctx) {
+  using R = Route;
   const Verb verb = ctx.header().method();
-  if (verb == Verb::options) co_return co_await CorsPreflight(ctx);
-  AddCorsHeaders(ctx);
-  if (ctx.bucket.empty()) {
-    if (!ctx.request.principal) co_return S3Error::AccessDenied();
-    if (verb == Verb::get) co_return co_await ListBuckets(ctx);
-    co_return S3Error::MethodNotAllowed(std::string(ctx.header().method_string()), "SERVICE");
-  }
-  if (auto sub = UnsupportedSubresource(ctx)) {
-    co_return NotYet("the '" + *sub + "' sub-resource");
-  }
   const std::string method(ctx.header().method_string());
+  auto has = [&](const char* param) { return ctx.HasParam(param); };
+  if (verb == Verb::options) return R{"PreflightRequest", CorsPreflight};
+  if (ctx.bucket.empty()) {
+    if (verb == Verb::get) return R{"ListBuckets", ListBuckets};
+    return S3Error::MethodNotAllowed(method, "SERVICE");
+  }
   if (ctx.key.empty()) {
     switch (verb) {
       case Verb::put:
-        if (ctx.HasParam("policy")) co_return co_await PutBucketPolicy(ctx);
-        if (ctx.HasParam("encryption")) co_return co_await PutBucketEncryption(ctx);
-        if (ctx.HasParam("publicAccessBlock")) co_return co_await PutPublicAccessBlock(ctx);
-        if (ctx.HasParam("cors")) co_return co_await PutBucketCors(ctx);
-        if (ctx.HasParam("acl")) co_return co_await PutBucketAcl(ctx);
-        if (ctx.HasParam("ownershipControls")) co_return co_await PutBucketOwnershipControls(ctx);
-        if (ctx.HasParam("versioning")) co_return co_await PutBucketVersioning(ctx);
-        if (ctx.HasParam("tagging")) co_return co_await PutBucketTagging(ctx);
-        co_return co_await CreateBucket(ctx);
-      case Verb::head: co_return co_await HeadBucket(ctx);
+        if (has("policy")) return R{"PutBucketPolicy", PutBucketPolicy};
+        if (has("encryption")) return R{"PutBucketEncryption", PutBucketEncryption};
+        if (has("publicAccessBlock")) return R{"PutPublicAccessBlock", PutPublicAccessBlock};
+        if (has("cors")) return R{"PutBucketCors", PutBucketCors};
+        if (has("acl")) return R{"PutBucketAcl", PutBucketAcl};
+        if (has("ownershipControls"))
+          return R{"PutBucketOwnershipControls", PutBucketOwnershipControls};
+        if (has("versioning")) return R{"PutBucketVersioning", PutBucketVersioning};
+        if (has("tagging")) return R{"PutBucketTagging", PutBucketTagging};
+        return R{"CreateBucket", CreateBucket};
+      case Verb::head: return R{"HeadBucket", HeadBucket};
       case Verb::delete_:
-        if (ctx.HasParam("policy")) co_return co_await DeleteBucketPolicy(ctx);
-        if (ctx.HasParam("encryption")) co_return co_await DeleteBucketEncryption(ctx);
-        if (ctx.HasParam("publicAccessBlock")) co_return co_await DeletePublicAccessBlock(ctx);
-        if (ctx.HasParam("cors")) co_return co_await DeleteBucketCors(ctx);
-        if (ctx.HasParam("tagging")) co_return co_await DeleteBucketTagging(ctx);
-        if (ctx.HasParam("ownershipControls"))
-          co_return co_await DeleteBucketOwnershipControls(ctx);
-        co_return co_await DeleteBucket(ctx);
+        if (has("policy")) return R{"DeleteBucketPolicy", DeleteBucketPolicy};
+        if (has("encryption")) return R{"DeleteBucketEncryption", DeleteBucketEncryption};
+        if (has("publicAccessBlock"))
+          return R{"DeletePublicAccessBlock", DeletePublicAccessBlock};
+        if (has("cors")) return R{"DeleteBucketCors", DeleteBucketCors};
+        if (has("tagging")) return R{"DeleteBucketTagging", DeleteBucketTagging};
+        if (has("ownershipControls"))
+          return R{"DeleteBucketOwnershipControls", DeleteBucketOwnershipControls};
+        return R{"DeleteBucket", DeleteBucket};
       case Verb::get:
-        if (ctx.HasParam("location")) co_return co_await GetBucketLocation(ctx);
-        if (ctx.HasParam("tagging")) co_return co_await GetBucketTagging(ctx);
-        if (ctx.HasParam("acl")) co_return co_await GetBucketAcl(ctx);
-        if (ctx.HasParam("policy")) co_return co_await GetBucketPolicy(ctx);
-        if (ctx.HasParam("encryption")) co_return co_await GetBucketEncryption(ctx);
-        if (ctx.HasParam("policyStatus")) co_return co_await GetBucketPolicyStatus(ctx);
-        if (ctx.HasParam("publicAccessBlock")) co_return co_await GetPublicAccessBlock(ctx);
-        if (ctx.HasParam("cors")) co_return co_await GetBucketCors(ctx);
-        if (ctx.HasParam("ownershipControls")) co_return co_await GetBucketOwnershipControls(ctx);
-        if (ctx.HasParam("versioning")) co_return co_await GetBucketVersioning(ctx);
-        if (ctx.HasParam("versions")) co_return co_await ListObjectVersions(ctx);
-        if (ctx.HasParam("uploads")) co_return co_await ListMultipartUploads(ctx);
-        co_return co_await ListObjects(ctx);
+        if (has("location")) return R{"GetBucketLocation", GetBucketLocation};
+        if (has("tagging")) return R{"GetBucketTagging", GetBucketTagging};
+        if (has("acl")) return R{"GetBucketAcl", GetBucketAcl};
+        if (has("policy")) return R{"GetBucketPolicy", GetBucketPolicy};
+        if (has("encryption")) return R{"GetBucketEncryption", GetBucketEncryption};
+        if (has("policyStatus")) return R{"GetBucketPolicyStatus", GetBucketPolicyStatus};
+        if (has("publicAccessBlock")) return R{"GetPublicAccessBlock", GetPublicAccessBlock};
+        if (has("cors")) return R{"GetBucketCors", GetBucketCors};
+        if (has("ownershipControls"))
+          return R{"GetBucketOwnershipControls", GetBucketOwnershipControls};
+        if (has("versioning")) return R{"GetBucketVersioning", GetBucketVersioning};
+        if (has("versions")) return R{"ListObjectVersions", ListObjectVersions};
+        if (has("uploads")) return R{"ListMultipartUploads", ListMultipartUploads};
+        return R{ctx.Param("list-type") == "2" ? "ListObjectsV2" : "ListObjects", ListObjects};
       case Verb::post:
-        if (ctx.HasParam("delete")) co_return co_await DeleteObjects(ctx);
-        co_return co_await PostObject(ctx);
+        if (has("delete")) return R{"DeleteObjects", DeleteObjects};
+        return R{"PostObject", PostObject};
       default:
-        co_return S3Error::MethodNotAllowed(method, "BUCKET");
+        return S3Error::MethodNotAllowed(method, "BUCKET");
     }
   }
-  const bool upload = ctx.HasParam("uploadId");
-  if (ctx.HasParam("acl")) {
-    if (verb == Verb::put) co_return co_await PutObjectAcl(ctx);
-    if (verb == Verb::get) co_return co_await GetObjectAcl(ctx);
-    co_return S3Error::MethodNotAllowed(method, "OBJECT");
+  const bool upload = has("uploadId");
+  if (has("acl")) {
+    if (verb == Verb::put) return R{"PutObjectAcl", PutObjectAcl};
+    if (verb == Verb::get) return R{"GetObjectAcl", GetObjectAcl};
+    return S3Error::MethodNotAllowed(method, "OBJECT");
   }
-  if (ctx.HasParam("tagging")) {
-    if (verb == Verb::put) co_return co_await PutObjectTagging(ctx);
-    if (verb == Verb::get) co_return co_await GetObjectTagging(ctx);
-    if (verb == Verb::delete_) co_return co_await DeleteObjectTagging(ctx);
-    co_return S3Error::MethodNotAllowed(method, "OBJECT");
+  if (has("tagging")) {
+    if (verb == Verb::put) return R{"PutObjectTagging", PutObjectTagging};
+    if (verb == Verb::get) return R{"GetObjectTagging", GetObjectTagging};
+    if (verb == Verb::delete_) return R{"DeleteObjectTagging", DeleteObjectTagging};
+    return S3Error::MethodNotAllowed(method, "OBJECT");
   }
   switch (verb) {
     case Verb::put:
-      if (upload || ctx.HasParam("partNumber")) {
-        if (ctx.HasHeader("x-amz-copy-source")) co_return co_await UploadPartCopy(ctx);
-        co_return co_await UploadPart(ctx);
+      if (upload || has("partNumber")) {
+        if (ctx.HasHeader("x-amz-copy-source")) return R{"UploadPartCopy", UploadPartCopy};
+        return R{"UploadPart", UploadPart};
       }
-      if (ctx.HasHeader("x-amz-copy-source")) co_return co_await CopyObject(ctx);
-      co_return co_await PutObject(ctx);
+      if (ctx.HasHeader("x-amz-copy-source")) return R{"CopyObject", CopyObject};
+      return R{"PutObject", PutObject};
     case Verb::get:
-      if (upload) co_return co_await ListParts(ctx);
-      if (ctx.HasParam("attributes")) co_return co_await GetObjectAttributes(ctx);
-      co_return co_await GetObject(ctx);
-    case Verb::head: co_return co_await GetObject(ctx);
+      if (upload) return R{"ListParts", ListParts};
+      if (has("attributes")) return R{"GetObjectAttributes", GetObjectAttributes};
+      return R{"GetObject", GetObject};
+    case Verb::head: return R{"HeadObject", GetObject};
     case Verb::delete_:
-      if (upload) co_return co_await AbortMultipartUpload(ctx);
-      co_return co_await DeleteObject(ctx);
+      if (upload) return R{"AbortMultipartUpload", AbortMultipartUpload};
+      return R{"DeleteObject", DeleteObject};
     case Verb::post:
-      if (ctx.HasParam("uploads")) co_return co_await CreateMultipartUpload(ctx);
-      if (upload) co_return co_await CompleteMultipartUpload(ctx);
-      co_return S3Error::MethodNotAllowed(method, "OBJECT");
+      if (has("uploads")) return R{"CreateMultipartUpload", CreateMultipartUpload};
+      if (upload) return R{"CompleteMultipartUpload", CompleteMultipartUpload};
+      return S3Error::MethodNotAllowed(method, "OBJECT");
     default:
-      co_return S3Error::MethodNotAllowed(method, "OBJECT");
+      return S3Error::MethodNotAllowed(method, "OBJECT");
   }
+}
+
+}  // namespace
+
+http::Task<OpResult> S3Service::Dispatch(S3Context& ctx) {
+  if (ctx.header().method() != Verb::options) {
+    AddCorsHeaders(ctx);
+    if (ctx.bucket.empty() && !ctx.request.principal) co_return S3Error::AccessDenied();
+    if (auto sub = UnsupportedSubresource(ctx)) {
+      co_return NotYet("the '" + *sub + "' sub-resource");
+    }
+  }
+  auto route = Resolve(ctx);
+  if (auto* err = std::get_if<S3Error>(&route)) co_return *err;
+  const Route& r = std::get<Route>(route);
+  ctx.exchange().set_operation(r.name);
+  co_return co_await r.handler(ctx);
 }
 
 }  // namespace coffer::s3

@@ -1,5 +1,7 @@
 #include "sse/object_keys.h"
 
+#include "metrics/registry.h"
+
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
@@ -56,7 +58,30 @@ absl::StatusOr<kms::EncryptionContext> ParseContextHeader(std::string_view base6
 ObjectKeys::ObjectKeys(kms::Kms* kms, const SecretBytes& root_key, absl::Duration bucket_key_ttl)
     : kms_(kms),
       service_key_(Derive(root_key.view(), "", "coffer sse-s3 service key v1")),
-      ttl_(bucket_key_ttl) {}
+      ttl_(bucket_key_ttl) {
+  auto& r = metrics::Global();
+  r.Declare("coffer_kms_calls_total", metrics::Type::kCounter,
+            "KMS operations run, by operation and by caller: direct (the KMS API) or s3 "
+            "(on a requester's behalf, kms:ViaService).");
+  r.Declare("coffer_bucket_key_cache_total", metrics::Type::kCounter,
+            "S3 Bucket Key cache lookups, by result (hit or miss).");
+  r.Declare("coffer_sse_requests_total", metrics::Type::kCounter,
+            "Objects and uploads whose keys were made (write) or opened (read), by SSE mode.");
+}
+
+void ObjectKeys::CountKmsCall(const char* operation) {
+  ++kms_calls_;
+  metrics::Global().Add("coffer_kms_calls_total", {{"operation", operation}, {"caller", "s3"}});
+}
+
+void ObjectKeys::CountBucketKey(bool hit) {
+  metrics::Global().Add("coffer_bucket_key_cache_total", {{"result", hit ? "hit" : "miss"}});
+}
+
+void ObjectKeys::CountRequest(Algorithm algorithm, bool bucket_key, const char* direction) {
+  std::string mode = ModeName(algorithm, bucket_key);
+  metrics::Global().Add("coffer_sse_requests_total", {{"mode", mode}, {"direction", direction}});
+}
 
 void ObjectKeys::set_bucket_key_ttl(absl::Duration ttl) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -80,10 +105,12 @@ absl::StatusOr<SecretBytes> ObjectKeys::BucketKeyForWrite(kms::Caller& caller,
     if (it != write_cache_.end() && it->second.expires > caller.now) {
       blob = it->second.blob;
       key_arn = it->second.key_arn;
+      CountBucketKey(true);
       return it->second.plain.Copy();
     }
   }
-  ++kms_calls_;
+  CountBucketKey(false);
+  CountKmsCall("GenerateDataKey");
   auto r = kms_->GenerateDataKey(caller, id, 32, ctx, true);
   if (!r.ok()) return r.status();
   blob = r->ciphertext;
@@ -105,15 +132,19 @@ absl::StatusOr<SecretBytes> ObjectKeys::BucketKeyForRead(kms::Caller& caller,
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = read_cache_.find(cache_key);
-    if (it != read_cache_.end() && it->second.expires > caller.now) return it->second.plain.Copy();
+    if (it != read_cache_.end() && it->second.expires > caller.now) {
+      CountBucketKey(true);
+      return it->second.plain.Copy();
+    }
   }
+  CountBucketKey(false);
   kms::EncryptionContext ctx;
   if (!record.context.empty()) {
     auto parsed = ParseContextHeader(record.context);
     if (!parsed.ok()) return absl::DataLossError("stored encryption context is unreadable");
     ctx = *std::move(parsed);
   }
-  ++kms_calls_;
+  CountKmsCall("Decrypt");
   auto r = kms_->Decrypt(caller, record.kms_key_arn, record.kms_blob,
                          WithArn(std::move(ctx), name.BucketArn()));
   if (!r.ok()) return r.status();
@@ -128,6 +159,7 @@ absl::StatusOr<std::pair<BodyKeys, SseRecord>> ObjectKeys::Create(kms::Caller ca
                                                                   const ObjectName& name,
                                                                   const SseChoice& choice) {
   caller.via_service = "s3." + name.region + ".amazonaws.com";
+  CountRequest(choice.algorithm, choice.bucket_key, "write");
   BodyKeys keys = BodyKeys::Random(choice.algorithm == Algorithm::kDsse);
   SseRecord r;
   r.algorithm = choice.algorithm;
@@ -157,7 +189,7 @@ absl::StatusOr<std::pair<BodyKeys, SseRecord>> ObjectKeys::Create(kms::Caller ca
         r.salt = RandomBytes(16);
         kek = Derive(bk->view(), r.salt, "coffer bucket key object v1" + keys.data_id);
       } else {
-        ++kms_calls_;
+        CountKmsCall("GenerateDataKey");
         auto dk = kms_->GenerateDataKey(
             caller, choice.kms_key_id.empty() ? "alias/aws/s3" : choice.kms_key_id, 32,
             WithArn(choice.context, name.Arn()), true);
@@ -179,6 +211,7 @@ absl::StatusOr<BodyKeys> ObjectKeys::Open(kms::Caller caller, const ObjectName& 
                                           const SseRecord& record,
                                           const CustomerKey* customer) {
   caller.via_service = "s3." + name.region + ".amazonaws.com";
+  CountRequest(record.algorithm, record.bucket_key, "read");
   SecretBytes kek;
   switch (record.algorithm) {
     case Algorithm::kNone:
@@ -203,7 +236,7 @@ absl::StatusOr<BodyKeys> ObjectKeys::Open(kms::Caller caller, const ObjectName& 
           if (!parsed.ok()) return absl::DataLossError("stored encryption context is unreadable");
           ctx = *std::move(parsed);
         }
-        ++kms_calls_;
+        CountKmsCall("Decrypt");
         auto dk = kms_->Decrypt(caller, record.kms_key_arn, record.kms_blob,
                                 WithArn(std::move(ctx), name.Arn()));
         if (!dk.ok()) return dk.status();

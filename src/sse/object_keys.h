@@ -98,6 +98,9 @@ class ObjectKeys {
   absl::Duration ttl_;
   std::map<std::string, CachedKey> write_cache_;  // bucket|key arn|context|requester
   std::map<std::string, CachedKey> read_cache_;   // blob|requester
+  void CountKmsCall(const char* operation);
+  void CountBucketKey(bool hit);
+  void CountRequest(Algorithm algorithm, bool bucket_key, const char* direction);
   std::atomic<uint64_t> kms_calls_{0};
 };
 

@@ -7,6 +7,17 @@ namespace {
 constexpr uint8_t kRecordVersion = 1;
 }
 
+const char* ModeName(Algorithm a, bool bucket_key) {
+  switch (a) {
+    case Algorithm::kNone: return "none";
+    case Algorithm::kAes256: return "sse-s3";
+    case Algorithm::kKms: return bucket_key ? "sse-kms-bucket-key" : "sse-kms";
+    case Algorithm::kDsse: return "dsse-kms";
+    case Algorithm::kCustomer: return "sse-c";
+  }
+  return "unknown";
+}
+
 const char* HeaderValue(Algorithm a) {
   switch (a) {
     case Algorithm::kAes256: return "AES256";

@@ -15,6 +15,9 @@ enum class Algorithm : uint8_t { kNone = 0, kAes256 = 1, kKms = 2, kDsse = 3, kC
 // The x-amz-server-side-encryption value of an algorithm ("AES256", "aws:kms",
 // "aws:kms:dsse"; SSE-C objects answer with the customer-algorithm header instead).
 const char* HeaderValue(Algorithm a);
+// A short name of the mode for metrics and statistics: "none", "sse-s3", "sse-kms",
+// "sse-kms-bucket-key", "dsse-kms", "sse-c".
+const char* ModeName(Algorithm a, bool bucket_key);
 
 // What is stored with an object about its encryption; nothing in it is secret.
 struct SseRecord {
