@@ -12,39 +12,19 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/files.h"
 #include "base/ids.h"
 
 namespace coffer::app {
-namespace {
-
-absl::Status Errno(const std::string& what) {
-  return absl::InternalError(what + ": " + std::strerror(errno));
-}
-
-absl::Status MakeDirs(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    std::string prefix = path.substr(0, pos);
-    if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir " + prefix);
-  }
-  return absl::OkStatus();
-}
-
-std::string Parent(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path) {
   if (auto s = MakeDirs(path); !s.ok()) return s;
   char real[PATH_MAX];
-  if (!realpath(path.c_str(), real)) return Errno("realpath " + path);
+  if (!realpath(path.c_str(), real)) return ErrnoStatus("realpath " + path);
   std::string abs = real;
   std::string lock_path = abs + "/coffer.lock";
   int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("open " + lock_path);
+  if (fd < 0) return ErrnoStatus("open " + lock_path);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {0};
     ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -58,7 +38,7 @@ absl::StatusOr<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path) 
   std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
     close(fd);
-    return Errno("write " + lock_path);
+    return ErrnoStatus("write " + lock_path);
   }
   return std::unique_ptr<DataDir>(new DataDir(abs, fd));
 }
@@ -85,64 +65,8 @@ absl::StatusOr<SecretBytes> DataDir::ReadSecret(const std::string& relative) con
   return ReadFileSecret(Path(relative));
 }
 
-absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError(path + " does not exist");
-    return Errno("open " + path);
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size > (16 << 20)) {
-    close(fd);
-    return absl::InternalError(path + ": unreadable or too large");
-  }
-  SecretBytes out(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < out.size()) {
-    ssize_t n = read(fd, out.data() + got, out.size() - got);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      close(fd);
-      return Errno("read " + path);
-    }
-    got += static_cast<size_t>(n);
-  }
-  close(fd);
-  return out;
-}
-
 absl::Status DataDir::Write(const std::string& relative, std::string_view content, bool secret) {
-  std::string path = Path(relative);
-  if (auto s = MakeDirs(Parent(path)); !s.ok()) return s;
-  std::string tmp = path + ".tmp-" + NewUniqueId();
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
-  if (fd < 0) return Errno("create " + tmp);
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      auto s = Errno("write " + tmp);
-      close(fd);
-      unlink(tmp.c_str());
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    return Errno("fsync " + tmp);
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Errno("rename " + tmp);
-  }
-  int dfd = open(Parent(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(Path(relative), content, secret ? 0600 : 0644);
 }
 
 absl::StatusOr<SecretBytes> DataDir::RootKey(std::optional<std::string_view> passphrase) {

@@ -18,12 +18,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/files.h"
 #include "base/secret.h"
 
 namespace coffer::app {
-
-// Reads a whole file (up to 16 MiB) into wiped-on-release memory.
-absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path);
 
 class DataDir {
  public:

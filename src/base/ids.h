@@ -16,5 +16,7 @@ std::string NewRequestId();
 std::string NewHostId();
 // 32 lower-case hex characters (128 bits): blob ids, upload ids, version ids.
 std::string NewUniqueId();
+// A random (version 4) UUID in its 36-character form, like CloudTrail's event ids.
+std::string NewUuid();
 
 }  // namespace coffer

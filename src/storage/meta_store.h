@@ -27,6 +27,7 @@ enum class Table : int {
   kParts,       // upload id, part number -> uploaded part record
   kBucketConfig,  // bucket '/' name -> a bucket configuration document
   kKms,         // KMS keys, aliases and grants (key material sealed)
+  kAudit,       // audit events by account and time (the index LookupEvents reads)
   kCount
 };
 

@@ -10,7 +10,8 @@ namespace coffer::storage {
 namespace {
 
 constexpr const char* kTableNames[] = {"default", "buckets", "objects", "blobs", "iam",
-                                       "versions", "uploads", "parts", "bucket_config", "kms"};
+                                       "versions", "uploads", "parts", "bucket_config", "kms",
+                                       "audit"};
 static_assert(std::size(kTableNames) == static_cast<size_t>(Table::kCount));
 
 absl::Status FromRocks(const rocksdb::Status& s) {

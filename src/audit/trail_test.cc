@@ -1,0 +1,157 @@
+#include "audit/trail.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "audit/layout.h"
+#include "audit/validate.h"
+#include "base/files.h"
+#include "base/ids.h"
+#include "crypto/signing.h"
+
+namespace coffer::audit {
+namespace {
+
+using json = nlohmann::json;
+
+class TrailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = (std::filesystem::temp_directory_path() / ("coffer-audit-" + NewUniqueId())).string();
+    dir_ = root_ + "/audit";
+    std::filesystem::create_directories(root_ + "/meta");
+    meta_ = *storage::OpenRocksMetaStore(root_ + "/meta");
+    auto pair = crypto::GenerateRsaKey(2048);
+    key_ = std::move(pair->private_pem);
+    public_ = pair->public_pem;
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  // Opens a trail, records `n` events, stops it (one log file and one digest).
+  void Session(int n) {
+    TrailOptions o;
+    o.dir = dir_;
+    auto trail = Trail::Open(o, meta_.get(), key_.Copy());
+    ASSERT_TRUE(trail.ok()) << trail.status();
+    for (int i = 0; i < n; ++i) {
+      Event e;
+      e.time = absl::Now();
+      e.source = "kms.amazonaws.com";
+      e.name = "Decrypt";
+      e.region = "us-east-1";
+      e.recipient_account = "111122223333";
+      e.request_parameters = {{"keyId", "k" + std::to_string(i)}};
+      ASSERT_TRUE((*trail)->Record(std::move(e)));
+    }
+    (*trail)->Stop();
+  }
+
+  std::vector<std::string> Problems() { return ValidateTrail(dir_, public_).problems; }
+  std::string Path(const std::string& rel) { return dir_ + "/" + rel; }
+  void Overwrite(const std::string& rel, const std::string& content) {
+    std::ofstream(Path(rel), std::ios::binary | std::ios::trunc) << content;
+  }
+
+  std::string root_, dir_, public_;
+  SecretBytes key_;
+  std::unique_ptr<storage::MetaStore> meta_;
+};
+
+TEST_F(TrailTest, WritesCloudTrailFilesAndSignedChainedDigests) {
+  Session(5);
+  Session(3);
+  Session(1);
+  auto logs = ListLogs(dir_), digests = ListDigests(dir_);
+  ASSERT_EQ(logs.size(), 3u);
+  ASSERT_EQ(digests.size(), 3u);
+  json first = json::parse(*ReadFile(Path(logs[0])));
+  ASSERT_EQ(first["Records"].size(), 5u);
+  EXPECT_EQ(first["Records"][0]["eventName"], "Decrypt");
+  EXPECT_EQ(first["Records"][0]["eventVersion"], "1.09");
+  EXPECT_EQ(first["Records"][4]["requestParameters"]["keyId"], "k4");
+  json d = json::parse(*ReadFile(Path(digests[2])));
+  EXPECT_EQ(d["previousDigestFile"], digests[1]);
+  EXPECT_EQ(d["logFiles"][0]["file"], logs[2]);
+  auto report = ValidateTrail(dir_, public_);
+  EXPECT_TRUE(report.ok()) << report.problems[0];
+  EXPECT_EQ(report.digests, 3);
+  EXPECT_EQ(report.log_files, 3);
+  // Another key does not validate them.
+  EXPECT_EQ(ValidateTrail(dir_, crypto::GenerateRsaKey(2048)->public_pem).problems.size(), 3u);
+}
+
+TEST_F(TrailTest, EachKindOfTamperingIsFound) {
+  Session(2);
+  Session(2);
+  Session(2);
+  auto logs = ListLogs(dir_), digests = ListDigests(dir_);
+  auto expect_problem = [&](const std::string& fragment) {
+    auto problems = Problems();
+    bool found = false;
+    for (const auto& p : problems) found = found || p.find(fragment) != std::string::npos;
+    EXPECT_TRUE(found) << "no problem mentions '" << fragment << "'";
+  };
+  // A modified log file.
+  std::string log = *ReadFile(Path(logs[1]));
+  Overwrite(logs[1], std::string(log).replace(log.find("k1"), 2, "k9"));
+  expect_problem(logs[1] + ": modified");
+  Overwrite(logs[1], log);
+  EXPECT_TRUE(Problems().empty());
+  // A deleted log file.
+  std::filesystem::rename(Path(logs[1]), Path(logs[1]) + ".away");
+  expect_problem(logs[1] + ": deleted");
+  std::filesystem::rename(Path(logs[1]) + ".away", Path(logs[1]));
+  // Two log files swapped.
+  std::string log0 = *ReadFile(Path(logs[0]));
+  Overwrite(logs[0], log);
+  Overwrite(logs[1], log0);
+  expect_problem(logs[0] + ": modified");
+  Overwrite(logs[0], log0);
+  Overwrite(logs[1], log);
+  // A log file no digest names.
+  Overwrite("logs/extra.json", log);
+  expect_problem("logs/extra.json: not named by any digest");
+  std::filesystem::remove(Path("logs/extra.json"));
+  // A deleted digest in the middle of the chain.
+  std::string d1 = *ReadFile(Path(digests[1]));
+  std::filesystem::remove(Path(digests[1]));
+  expect_problem(digests[2] + ": does not follow");
+  Overwrite(digests[1], d1);
+  // A modified digest (its signature no longer verifies, and the next one sees it).
+  Overwrite(digests[1], d1 + " ");
+  expect_problem(digests[1] + ": signature");
+  expect_problem(digests[2] + ": the previous digest");
+  Overwrite(digests[1], d1);
+  EXPECT_TRUE(Problems().empty());
+}
+
+TEST_F(TrailTest, FilesLeftOpenByACrashAreRepairedAndDigested) {
+  Session(1);
+  // A log file as a killed process leaves it: no footer, the last record cut short.
+  std::string rel = LogFileName("us-east-1", absl::Now());
+  ASSERT_TRUE(MakeDirs(ParentDir(Path(rel))).ok());
+  Overwrite(rel, std::string(kLogHeader) +
+                     "\n{\"eventTime\":\"2026-11-24T10:00:00Z\",\"eventName\":\"A\"}" +
+                     ",\n{\"eventTime\":\"2026-11-24T10:00:01Z\",\"eventNa");
+  Session(0);
+  json repaired = json::parse(*ReadFile(Path(rel)));
+  ASSERT_EQ(repaired["Records"].size(), 1u);
+  EXPECT_EQ(repaired["Records"][0]["eventName"], "A");
+  auto report = ValidateTrail(dir_, public_);
+  EXPECT_TRUE(report.ok()) << report.problems[0];
+}
+
+TEST_F(TrailTest, AFullQueueDropsInsteadOfBlocking) {
+  TrailOptions o;
+  o.dir = dir_;
+  o.queue_limit = 0;
+  auto trail = Trail::Open(o, meta_.get(), key_.Copy());
+  Event e;
+  e.time = absl::Now();
+  EXPECT_FALSE((*trail)->Record(std::move(e)));
+}
+
+}  // namespace
+}  // namespace coffer::audit
