@@ -2,10 +2,13 @@
 // It takes the data folder's lock, so it runs while the server is stopped.
 #include <cstdio>
 
+#include "app/audit_setup.h"
 #include "app/bootstrap.h"
 #include "app/commands.h"
 #include "app/flags.h"
+#include "audit/validate.h"
 #include "base/time.h"
+#include "crypto/signing.h"
 
 namespace coffer::app {
 namespace {
@@ -110,6 +113,19 @@ int AdminCommand(const std::vector<std::string>& args) {
     }
     std::printf("]\n");
     return 0;
+  }
+  if (cmd == "validate-logs") {
+    // The public key comes from the sealed private key, so only a holder of the root
+    // key could have signed what passes.
+    auto key = AuditSigningKey(*stores->dir, stores->root_key, /*create=*/false);
+    if (!key.ok()) return Fail(key.status());
+    auto pub = crypto::RsaPublicKeyOf(*key);
+    if (!pub.ok()) return Fail(pub.status());
+    audit::ValidationReport r = audit::ValidateTrail(stores->dir->Path(kAuditDir), *pub);
+    for (const std::string& p : r.problems) std::printf("INVALID: %s\n", p.c_str());
+    std::printf("%d digest files, %d log files: %s\n", r.digests, r.log_files,
+                r.ok() ? "valid" : "INVALID");
+    return r.ok() ? 0 : 1;
   }
   return Usage("unknown admin command '" + cmd + "'");
 }

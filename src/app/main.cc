@@ -19,6 +19,7 @@ commands:
              coffer admin [--data DIR] create-access-key --account ID [--user NAME]
              coffer admin [--data DIR] list-accounts
              coffer admin [--data DIR] list-access-keys --account ID
+             coffer admin [--data DIR] validate-logs   (checks the audit trail)
 )";
 }  // namespace
 

@@ -13,8 +13,12 @@
 
 #include "app/bootstrap.h"
 #include "app/commands.h"
+#include "app/audit_setup.h"
 #include "app/flags.h"
 #include "app/metrics_endpoint.h"
+#include "audit/selectors.h"
+#include "audit/trail.h"
+#include "cloudtrail/cloudtrail_service.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "iam_api/iam_service.h"
@@ -57,8 +61,9 @@ std::string MetricsHost(const Flags& flags) {
 int ServerCommand(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"data", "address", "region", "tls-cert", "tls-key", "domain",
-                             "threads", "kms-rate", "bucket-key-ttl", "metrics-address"},
-                            {"no-tls", "allow-insecure-sse"});
+                             "threads", "kms-rate", "bucket-key-ttl", "metrics-address",
+                             "audit-rotate", "audit-retention-days"},
+                            {"no-tls", "allow-insecure-sse", "no-audit"});
   if (!flags.ok()) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(flags.status().message()).c_str());
     return 2;
@@ -125,6 +130,18 @@ int ServerCommand(const std::vector<std::string>& args) {
   kms::Kms kms(stores->keys.get(), stores->authorizer.get(), region);
   sse::ObjectKeys object_keys(&kms, stores->root_key, absl::Seconds(bucket_key_seconds));
   s3_config.object_keys = &object_keys;
+  // The audit trail: every KMS, IAM, STS and S3 management call, and S3 data events
+  // where the bucket owner's event selectors ask for them.
+  auto selectors = audit::EventSelectors::Load(stores->meta.get());
+  if (!selectors.ok()) return fail(selectors.status());
+  auto trail = OpenAuditTrail(*flags, *stores, region);
+  if (!trail.ok()) return fail(trail.status());
+  if (*trail) {
+    (*trail)->set_selectors(selectors->get());
+    object_keys.set_trail(trail->get());
+    s3_config.trail = trail->get();
+  }
+  s3_config.selectors = selectors->get();
   s3::S3Service s3(stores->catalog.get(), s3_config);
   iam_api::IamService iam(stores->identities.get(), stores->policies.get(),
                           stores->authorizer.get());
@@ -140,6 +157,13 @@ int ServerCommand(const std::vector<std::string>& args) {
   }
   kms::KmsService kms_service(&kms, *std::move(limiter));
   gateway.AddService("kms", &kms_service);
+
+  kms_service.set_trail(trail->get());
+  iam.set_trail(trail->get());
+  sts.set_trail(trail->get());
+  cloudtrail::CloudTrailService cloudtrail_service(stores->meta.get(), selectors->get(),
+                                                   stores->authorizer.get(), region);
+  gateway.AddService("cloudtrail", &cloudtrail_service);
 
   auto metrics_token = EnsureMetricsToken(*stores->dir);
   if (!metrics_token.ok()) return fail(metrics_token.status());
@@ -217,7 +241,8 @@ int ServerCommand(const std::vector<std::string>& args) {
   }
   sweep_cv.notify_all();
   sweeper.join();
-  // Until metrics exist (issue 7), the one figure that shows Bucket Keys at work.
+  if (*trail) (*trail)->Stop();  // the last events written, the last file digested
+  // The one figure that shows Bucket Keys at work, also in the metrics.
   std::printf("Coffer: S3 encryption made %llu KMS calls\n",
               static_cast<unsigned long long>(object_keys.kms_calls()));
   std::printf("Coffer: stopped\n");

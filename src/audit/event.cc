@@ -44,6 +44,32 @@ json Redact(const json& params, const std::vector<std::string>& fields) {
   return out;
 }
 
+namespace {
+
+json CamelCase(const json& v, bool keep_keys) {
+  if (v.is_array()) {
+    json out = json::array();
+    for (const auto& x : v) out.push_back(CamelCase(x, false));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  json out = json::object();
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string key = it.key();
+    const bool context = key.find("EncryptionContext") != std::string::npos;
+    if (!keep_keys && !key.empty() && key[0] >= 'A' && key[0] <= 'Z') key[0] = key[0] - 'A' + 'a';
+    out[key] = CamelCase(it.value(), context);
+  }
+  return out;
+}
+
+}  // namespace
+
+json ApiParameters(const json& api, const std::vector<std::string>& secret_fields) {
+  if (api.is_null()) return api;
+  return CamelCase(Redact(api, secret_fields), false);
+}
+
 Resource KmsKeyResource(const std::string& key_arn) {
   // arn:aws:kms:REGION:ACCOUNT:key/ID
   std::vector<std::string> parts = absl::StrSplit(key_arn, ':');
@@ -66,6 +92,7 @@ json Event::ToJson() const {
   }
   e["requestParameters"] = request_parameters;
   e["responseElements"] = response_elements;
+  if (!additional_event_data.is_null()) e["additionalEventData"] = additional_event_data;
   e["requestID"] = request_id;
   e["eventID"] = event_id;
   e["readOnly"] = read_only;

@@ -38,6 +38,7 @@ struct Event {
   std::string recipient_account;  // the account the event belongs to
   std::string error_code, error_message;
   std::string tls_version;  // "TLSv1.3", or "" over plain HTTP
+  nlohmann::json additional_event_data;  // null or an object
 
   // The CloudTrail record.
   nlohmann::json ToJson() const;
@@ -50,6 +51,11 @@ nlohmann::json UserIdentity(const std::optional<iam::Principal>& principal,
 
 // A copy of `params` with the named fields (at any depth) removed.
 nlohmann::json Redact(const nlohmann::json& params, const std::vector<std::string>& fields);
+
+// An API's JSON input or output as CloudTrail shows it: `secret_fields` removed and the
+// member names camelCased ("KeyId" -> "keyId"), except the user's own keys inside
+// encryption contexts.
+nlohmann::json ApiParameters(const nlohmann::json& api, const std::vector<std::string>& secret_fields);
 
 // KMS ARN helpers for resources.
 Resource KmsKeyResource(const std::string& key_arn);

@@ -86,6 +86,9 @@ absl::StatusOr<std::unique_ptr<Trail>> Trail::Open(TrailOptions options,
 Trail::~Trail() { Stop(); }
 
 bool Trail::Record(Event event) {
+  if (event.management && selectors_ &&
+      !selectors_->LogsManagement(event.recipient_account, event.read_only))
+    return true;  // the account's trail leaves these out
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= o_.queue_limit) {

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "audit/event.h"
+#include "audit/selectors.h"
 #include "base/secret.h"
 #include "storage/meta_store.h"
 
@@ -56,6 +57,8 @@ class Trail {
   bool Record(Event event);
   // Writes everything queued, closes the log file and writes its digest.
   void Stop();
+  // Management events of accounts whose selectors leave them out are not recorded.
+  void set_selectors(const EventSelectors* selectors) { selectors_ = selectors; }
 
  private:
   Trail(TrailOptions options, storage::MetaStore* meta, SecretBytes key);
@@ -69,6 +72,7 @@ class Trail {
   TrailOptions o_;
   storage::MetaStore* meta_;
   SecretBytes key_;
+  const EventSelectors* selectors_ = nullptr;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -218,6 +218,52 @@ void RecordRequest(const http::Exchange& exchange, absl::Duration took) {
     r.Add("coffer_sent_bytes_total", {{"service", exchange.service()}}, exchange.bytes_out());
 }
 
+audit::Event AuditEventFor(const ApiRequest& request, std::string source, std::string name,
+                           std::string region) {
+  audit::Event e;
+  e.time = request.received;
+  e.source = std::move(source);
+  e.name = std::move(name);
+  e.region = std::move(region);
+  e.source_ip = request.exchange.remote_ip();
+  e.user_agent = request.signable.Header("user-agent");
+  e.principal = request.principal;
+  e.request_id = request.exchange.request_id();
+  if (request.principal) e.recipient_account = request.principal->account_id;
+  return e;
+}
+
+http::Task<void> SendJson(http::Exchange& exchange, int status, const std::string& body) {
+  http::ResponseHeader head;
+  head.result(static_cast<unsigned>(status));
+  head.set(http::bhttp::field::content_type, "application/x-amz-json-1.1");
+  head.set("x-amzn-RequestId", exchange.request_id());
+  co_await exchange.Respond(std::move(head), body);
+}
+
+JsonError JsonAuthError(const auth::Error& error) {
+  using K = auth::Error::Kind;
+  switch (error.kind) {
+    case K::kUnknownAccessKey:
+    case K::kInvalidToken:
+      return {"UnrecognizedClientException",
+              "The security token included in the request is invalid."};
+    case K::kExpiredToken:
+      return {"ExpiredTokenException", "The security token included in the request is expired"};
+    case K::kSignatureMismatch:
+    case K::kChunkSignatureMismatch:
+    case K::kTimeSkewed:
+    case K::kExpired:
+      return {"InvalidSignatureException", error.message};
+    case K::kMalformed:
+    case K::kMalformedQuery:
+    case K::kMissingHeader:
+      return {"IncompleteSignatureException", error.message};
+    default:
+      return {"AccessDeniedException", error.message};
+  }
+}
+
 http::Task<std::optional<std::string>> ReadWholeBody(ApiRequest& request, size_t limit) {
   std::string body, piece;
   while (true) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "audit/event.h"
 #include "auth/sigv4.h"
 #include "gateway/request_body.h"
 #include "http/exchange.h"
@@ -41,6 +42,19 @@ class ApiService {
     return request.raw_path;
   }
 };
+
+// An audit event for `request`, with who, from where, when and the request id filled;
+// the service adds the parameters, outcome and resources.
+audit::Event AuditEventFor(const ApiRequest& request, std::string source, std::string name,
+                           std::string region);
+
+// The JSON 1.1 protocol (KMS, CloudTrail): answers `body` with `status`, and the
+// exception an authentication failure is, as those services name it.
+http::Task<void> SendJson(http::Exchange& exchange, int status, const std::string& body);
+struct JsonError {
+  std::string type, message;
+};
+JsonError JsonAuthError(const auth::Error& error);
 
 // Reads a whole (small) request body; nullopt when it fails or exceeds `limit` bytes.
 // For the JSON and Query APIs, whose bodies the gateway has already verified.

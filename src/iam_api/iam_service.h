@@ -18,9 +18,9 @@ namespace coffer::iam_api {
 // What both services read: identities, policies, and the engine that evaluates them.
 class IamBackedService : public QueryService {
  protected:
-  IamBackedService(std::string xmlns, iam::IdentityStore* identities,
+  IamBackedService(std::string xmlns, std::string event_source, iam::IdentityStore* identities,
                    iam::PolicyStore* policies, const iam::Authorizer* authorizer)
-      : QueryService(std::move(xmlns)),
+      : QueryService(std::move(xmlns), std::move(event_source)),
         identities_(identities),
         policies_(policies),
         authorizer_(authorizer) {}
@@ -34,8 +34,8 @@ class IamService final : public IamBackedService {
  public:
   IamService(iam::IdentityStore* identities, iam::PolicyStore* policies,
              const iam::Authorizer* authorizer)
-      : IamBackedService("https://iam.amazonaws.com/doc/2010-05-08/", identities, policies,
-                         authorizer) {}
+      : IamBackedService("https://iam.amazonaws.com/doc/2010-05-08/", "iam.amazonaws.com",
+                         identities, policies, authorizer) {}
 
  protected:
   Outcome Run(gateway::ApiRequest& request, const QueryParams& params) override;
@@ -45,8 +45,8 @@ class StsService final : public IamBackedService {
  public:
   StsService(iam::IdentityStore* identities, iam::PolicyStore* policies,
              const iam::Authorizer* authorizer)
-      : IamBackedService("https://sts.amazonaws.com/doc/2011-06-15/", identities, policies,
-                         authorizer) {}
+      : IamBackedService("https://sts.amazonaws.com/doc/2011-06-15/", "sts.amazonaws.com",
+                         identities, policies, authorizer) {}
 
  protected:
   Outcome Run(gateway::ApiRequest& request, const QueryParams& params) override;

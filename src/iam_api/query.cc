@@ -1,5 +1,7 @@
 #include "iam_api/query.h"
 
+#include <nlohmann/json.hpp>
+
 #include "base/encoding.h"
 #include "iam/errors.h"
 
@@ -106,8 +108,30 @@ http::Task<void> QueryService::Handle(gateway::ApiRequest& request) {
                            : Outcome(QueryError{400, "MalformedQueryString",
                                                 "The request could not be parsed."});
   if (auto* err = std::get_if<QueryError>(&outcome);
-      params && (!err || err->code != "InvalidAction"))
-    request.exchange.set_operation(params->GetOr("Action", ""));
+      params && (!err || err->code != "InvalidAction")) {
+    const std::string action = params->GetOr("Action", "");
+    request.exchange.set_operation(action);
+    if (trail_ && request.principal) {
+      // IAM is global (us-east-1); STS answers in the endpoint's region.
+      audit::Event e = gateway::AuditEventFor(request, event_source_, action,
+                                              request.signing.scope.region);
+      if (event_source_ == "iam.amazonaws.com") e.region = "us-east-1";
+      e.read_only = action.starts_with("Get") || action.starts_with("List");
+      nlohmann::json p = nlohmann::json::object();
+      for (const auto& [name, value] : params->values()) {
+        if (name == "Action" || name == "Version" || name == "Password") continue;
+        std::string key = name;
+        if (!key.empty() && key[0] >= 'A' && key[0] <= 'Z') key[0] = key[0] - 'A' + 'a';
+        p[key] = value;
+      }
+      e.request_parameters = std::move(p);
+      if (err) {
+        e.error_code = err->code;
+        e.error_message = err->message;
+      }
+      trail_->Record(std::move(e));
+    }
+  }
   if (auto* err = std::get_if<QueryError>(&outcome)) {
     co_await ReplyQueryError(request.exchange, xmlns_, *err);
     co_return;

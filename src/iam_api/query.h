@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "absl/status/status.h"
+#include "audit/trail.h"
 #include "auth/sigv4.h"
 #include "base/xml.h"
 #include "gateway/gateway.h"
@@ -38,6 +39,7 @@ class QueryParams {
   std::string GetOr(const std::string& name, const std::string& fallback) const {
     return Get(name).value_or(fallback);
   }
+  const std::map<std::string, std::string>& values() const { return values_; }
 
  private:
   std::map<std::string, std::string> values_;
@@ -61,7 +63,11 @@ using Outcome = std::variant<ResultWriter, QueryError>;
 // synchronously (Run) and sends its answer or error in the service's XML namespace.
 class QueryService : public gateway::ApiService {
  public:
-  explicit QueryService(std::string xmlns) : xmlns_(std::move(xmlns)) {}
+  // `event_source` names the service in audit records ("iam.amazonaws.com").
+  QueryService(std::string xmlns, std::string event_source)
+      : xmlns_(std::move(xmlns)), event_source_(std::move(event_source)) {}
+  // Every call with a known action is recorded there (nullptr: no audit).
+  void set_trail(audit::Trail* trail) { trail_ = trail; }
 
   http::Task<void> Handle(gateway::ApiRequest& request) final;
   http::Task<void> Reject(http::Exchange& exchange, const auth::SignableRequest& request,
@@ -72,7 +78,8 @@ class QueryService : public gateway::ApiService {
   virtual Outcome Run(gateway::ApiRequest& request, const QueryParams& params) = 0;
 
  private:
-  std::string xmlns_;
+  std::string xmlns_, event_source_;
+  audit::Trail* trail_ = nullptr;
 };
 
 }  // namespace coffer::iam_api

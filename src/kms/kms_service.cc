@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/numbers.h"
 
@@ -743,11 +744,7 @@ KmsService::Reply ErrorReply(const std::string& code, const std::string& message
 }
 
 http::Task<void> Send(http::Exchange& exchange, const KmsService::Reply& reply) {
-  http::ResponseHeader head;
-  head.result(static_cast<unsigned>(reply.status));
-  head.set(http::bhttp::field::content_type, "application/x-amz-json-1.1");
-  head.set("x-amzn-RequestId", exchange.request_id());
-  co_await exchange.Respond(std::move(head), reply.body);
+  co_await gateway::SendJson(exchange, reply.status, reply.body);
 }
 
 }  // namespace
@@ -764,23 +761,84 @@ KmsService::KmsService(Kms* kms, RateLimiter limiter) : kms_(kms), limiter_(std:
                             "API) or s3 (on a requester's behalf, kms:ViaService).");
 }
 
+namespace {
+
+// What never goes into an audit record (grant tokens confer permissions).
+const std::vector<std::string> kSecretFields = {
+    "Plaintext", "CiphertextBlob", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
+    "SharedSecret", "Mac", "Signature", "GrantToken", "GrantTokens"};
+
+bool ReadOnly(const std::string& op) {
+  static const std::set<std::string> kReadOnly = {
+      "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+      "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom",
+      "ReEncrypt", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret"};
+  return kReadOnly.count(op) || op.starts_with("Describe") || op.starts_with("List") ||
+         op.starts_with("Get");
+}
+
+// The key an answer or a request names, as an ARN, if any.
+std::string KeyArnOf(const json& in, const json& out) {
+  for (const json* j : {&out, &in}) {
+    if (!j->is_object()) continue;
+    if (j->contains("KeyMetadata") && (*j)["KeyMetadata"].contains("Arn"))
+      return (*j)["KeyMetadata"]["Arn"];
+    for (const char* field : {"KeyId", "DestinationKeyId", "TargetKeyId"}) {
+      if (j->contains(field) && (*j)[field].is_string() &&
+          (*j)[field].get<std::string>().starts_with("arn:aws:kms:") &&
+          (*j)[field].get<std::string>().find(":key/") != std::string::npos)
+        return (*j)[field];
+    }
+  }
+  return "";
+}
+
+void Outcome(audit::Event* event, const KmsService::Reply& reply) {
+  if (!event || reply.status == 200) return;
+  json e = json::parse(reply.body, nullptr, false);
+  if (!e.is_object()) return;
+  event->error_code = e.value("__type", "");
+  event->error_message = e.value("message", "");
+}
+
+}  // namespace
+
 KmsService::Reply KmsService::Run(const std::string& operation, const std::string& body,
-                                  Caller caller) {
+                                  Caller caller, audit::Event* event) {
   auto it = Handlers().find(operation);
   if (it == Handlers().end())
     return ErrorReply("UnknownOperationException", "Unknown operation " + operation);
-  if (!limiter_.Allow(caller.principal.account_id, RateLimiter::FamilyOf(operation), caller.now))
-    return ErrorReply("ThrottlingException",
-                      "You have exceeded the rate at which you may call KMS. Reduce the "
-                      "frequency of your calls.");
+  Reply reply;
   json in = json::parse(body.empty() ? std::string("{}") : body, nullptr, false);
-  if (in.is_discarded() || !in.is_object())
-    return ErrorReply("SerializationException", "The request body is not a JSON object.");
-  Input input(in);
-  Call call{*kms_, caller, input};
-  auto out = it->second(call);
-  if (!out.ok()) return ErrorReply(out.status());
-  return {200, out->dump()};
+  if (!limiter_.Allow(caller.principal.account_id, RateLimiter::FamilyOf(operation), caller.now)) {
+    reply = ErrorReply("ThrottlingException",
+                       "You have exceeded the rate at which you may call KMS. Reduce the "
+                       "frequency of your calls.");
+  } else if (in.is_discarded() || !in.is_object()) {
+    reply = ErrorReply("SerializationException", "The request body is not a JSON object.");
+  } else {
+    Input input(in);
+    Call call{*kms_, caller, input};
+    auto out = it->second(call);
+    reply = out.ok() ? Reply{200, out->dump()} : ErrorReply(out.status());
+    if (event && out.ok()) {
+      if (!ReadOnly(operation)) event->response_elements = audit::ApiParameters(*out, kSecretFields);
+      if (std::string arn = KeyArnOf(in, *out); !arn.empty()) {
+        event->resources.push_back(audit::KmsKeyResource(arn));
+        event->recipient_account = event->resources.back().account_id;
+      }
+    }
+  }
+  if (event) {
+    event->read_only = ReadOnly(operation);
+    if (in.is_object()) event->request_parameters = audit::ApiParameters(in, kSecretFields);
+    if (in.is_object() && event->resources.empty()) {
+      if (std::string arn = KeyArnOf(in, json()); !arn.empty())
+        event->resources.push_back(audit::KmsKeyResource(arn));
+    }
+    Outcome(event, reply);
+  }
+  return reply;
 }
 
 // The answer is built synchronously and sent from one place (GCC 12 mishandles
@@ -808,7 +866,14 @@ http::Task<void> KmsService::Handle(gateway::ApiRequest& request) {
       metrics::Global().Add("coffer_kms_calls_total",
                             {{"operation", operation}, {"caller", "direct"}});
     }
-    reply = Run(operation, *body, std::move(caller));
+    if (trail_ && Handlers().count(operation)) {
+      audit::Event event =
+          gateway::AuditEventFor(request, "kms.amazonaws.com", operation, kms_->region());
+      reply = Run(operation, *body, std::move(caller), &event);
+      trail_->Record(std::move(event));
+    } else {
+      reply = Run(operation, *body, std::move(caller));
+    }
     WipeString(*body);
   }
   co_await Send(request.exchange, reply);
@@ -816,32 +881,8 @@ http::Task<void> KmsService::Handle(gateway::ApiRequest& request) {
 
 http::Task<void> KmsService::Reject(http::Exchange& exchange, const auth::SignableRequest&,
                                     const auth::Error& error) {
-  using K = auth::Error::Kind;
-  Reply reply;
-  switch (error.kind) {
-    case K::kUnknownAccessKey:
-    case K::kInvalidToken:
-      reply = ErrorReply("UnrecognizedClientException",
-                         "The security token included in the request is invalid.");
-      break;
-    case K::kExpiredToken:
-      reply = ErrorReply("ExpiredTokenException",
-                         "The security token included in the request is expired");
-      break;
-    case K::kSignatureMismatch:
-    case K::kChunkSignatureMismatch:
-    case K::kTimeSkewed:
-    case K::kExpired:
-      reply = ErrorReply("InvalidSignatureException", error.message);
-      break;
-    case K::kMalformed:
-    case K::kMalformedQuery:
-    case K::kMissingHeader:
-      reply = ErrorReply("IncompleteSignatureException", error.message);
-      break;
-    default:
-      reply = ErrorReply("AccessDeniedException", error.message);
-  }
+  gateway::JsonError e = gateway::JsonAuthError(error);
+  Reply reply = ErrorReply(e.type, e.message);
   co_await Send(exchange, reply);
 }
 

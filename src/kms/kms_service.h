@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/trail.h"
 #include "gateway/gateway.h"
 #include "kms/kms.h"
 #include "kms/rate_limiter.h"
@@ -29,12 +30,18 @@ class KmsService : public gateway::ApiService {
     int status = 200;
     std::string body;
   };
-  // Runs one operation on a JSON body (exposed for tests).
-  Reply Run(const std::string& operation, const std::string& body, Caller caller);
+  // Runs one operation on a JSON body (exposed for tests). With `event`, fills in its
+  // parameters, response elements (never a plaintext or ciphertext), resources and
+  // outcome for the audit trail.
+  Reply Run(const std::string& operation, const std::string& body, Caller caller,
+            audit::Event* event = nullptr);
+  // Every call is recorded there (nullptr: no audit).
+  void set_trail(audit::Trail* trail) { trail_ = trail; }
 
  private:
   Kms* kms_;
   RateLimiter limiter_;
+  audit::Trail* trail_ = nullptr;
 };
 
 }  // namespace coffer::kms

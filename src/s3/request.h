@@ -19,6 +19,11 @@
 #include "s3/error.h"
 #include "sse/object_keys.h"
 
+namespace coffer::audit {
+class Trail;
+class EventSelectors;
+}  // namespace coffer::audit
+
 namespace coffer::s3 {
 
 struct ServiceConfig {
@@ -32,6 +37,9 @@ struct ServiceConfig {
   sse::ObjectKeys* object_keys = nullptr;
   // Lets SSE-C and SSE-KMS requests arrive over plain HTTP (local testing only).
   bool allow_insecure_sse = false;
+  // The audit trail and the accounts' event selectors (nullptr: no audit).
+  audit::Trail* trail = nullptr;
+  const audit::EventSelectors* selectors = nullptr;
 };
 
 using Query = std::multimap<std::string, std::string>;

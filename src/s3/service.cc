@@ -1,5 +1,7 @@
 #include "s3/service.h"
 
+#include "s3/audit_events.h"
+
 #include <array>
 
 #include "auth/sigv2.h"
@@ -67,6 +69,7 @@ http::Task<void> S3Service::Handle(gateway::ApiRequest& request) {
   S3Context ctx{request, *catalog_, config_, address->bucket, address->key, *std::move(query)};
   OpResult error = co_await Dispatch(ctx);
   if (error && !request.exchange.responded()) co_await SendError(request.exchange, *error);
+  RecordAuditEvent(ctx, error);
 }
 
 std::string S3Service::SigV2Resource(const auth::SignableRequest& request) const {

@@ -1,14 +1,15 @@
 #include "sse/object_keys.h"
 
-#include "metrics/registry.h"
-
 #include <nlohmann/json.hpp>
 
+#include "audit/trail.h"
 #include "base/codec.h"
 #include "base/encoding.h"
 #include "base/ids.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "kms/errors.h"
+#include "metrics/registry.h"
 
 namespace coffer::sse {
 namespace {
@@ -69,9 +70,62 @@ ObjectKeys::ObjectKeys(kms::Kms* kms, const SecretBytes& root_key, absl::Duratio
             "Objects and uploads whose keys were made (write) or opened (read), by SSE mode.");
 }
 
+absl::StatusOr<kms::CryptoResult> ObjectKeys::GenerateDataKey(const kms::Caller& caller,
+                                                              const std::string& key_id,
+                                                              const kms::EncryptionContext& ctx,
+                                                              const std::string& region) {
+  CountKmsCall("GenerateDataKey");
+  auto r = kms_->GenerateDataKey(caller, key_id, 32, ctx, true);
+  Audit(caller, "GenerateDataKey", key_id, ctx, region, r.ok() ? r->key_arn : "", r.status());
+  return r;
+}
+
+absl::StatusOr<kms::CryptoResult> ObjectKeys::Decrypt(const kms::Caller& caller,
+                                                      const SseRecord& record,
+                                                      const kms::EncryptionContext& ctx,
+                                                      const std::string& region) {
+  CountKmsCall("Decrypt");
+  auto r = kms_->Decrypt(caller, record.kms_key_arn, record.kms_blob, ctx);
+  Audit(caller, "Decrypt", record.kms_key_arn, ctx, region, record.kms_key_arn, r.status());
+  return r;
+}
+
 void ObjectKeys::CountKmsCall(const char* operation) {
   ++kms_calls_;
   metrics::Global().Add("coffer_kms_calls_total", {{"operation", operation}, {"caller", "s3"}});
+}
+
+void ObjectKeys::Audit(const kms::Caller& caller, const char* operation,
+                       const std::string& key_id, const kms::EncryptionContext& ctx,
+                       const std::string& region, const std::string& key_arn,
+                       const absl::Status& status) {
+  if (!trail_) return;
+  audit::Event e;
+  e.time = caller.now;
+  e.source = "kms.amazonaws.com";
+  e.name = operation;
+  e.region = region;
+  e.principal = caller.principal;
+  e.invoked_by = "s3.amazonaws.com";
+  e.request_id = NewRequestId();
+  e.read_only = true;
+  nlohmann::json params = {{"keyId", key_id}, {"encryptionContext", ctx},
+                           {"encryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
+  if (std::string_view(operation) == "GenerateDataKey") {
+    params.erase("encryptionAlgorithm");
+    params["keySpec"] = "AES_256";
+  }
+  e.request_parameters = std::move(params);
+  e.recipient_account = caller.principal.account_id;
+  if (!key_arn.empty()) {
+    e.resources.push_back(audit::KmsKeyResource(key_arn));
+    e.recipient_account = e.resources.back().account_id;
+  }
+  if (!status.ok()) {
+    e.error_code = kms::KmsCodeOf(status);
+    e.error_message = std::string(status.message());
+  }
+  trail_->Record(std::move(e));
 }
 
 void ObjectKeys::CountBucketKey(bool hit) {
@@ -110,8 +164,7 @@ absl::StatusOr<SecretBytes> ObjectKeys::BucketKeyForWrite(kms::Caller& caller,
     }
   }
   CountBucketKey(false);
-  CountKmsCall("GenerateDataKey");
-  auto r = kms_->GenerateDataKey(caller, id, 32, ctx, true);
+  auto r = GenerateDataKey(caller, id, ctx, name.region);
   if (!r.ok()) return r.status();
   blob = r->ciphertext;
   key_arn = r->key_arn;
@@ -144,9 +197,7 @@ absl::StatusOr<SecretBytes> ObjectKeys::BucketKeyForRead(kms::Caller& caller,
     if (!parsed.ok()) return absl::DataLossError("stored encryption context is unreadable");
     ctx = *std::move(parsed);
   }
-  CountKmsCall("Decrypt");
-  auto r = kms_->Decrypt(caller, record.kms_key_arn, record.kms_blob,
-                         WithArn(std::move(ctx), name.BucketArn()));
+  auto r = Decrypt(caller, record, WithArn(std::move(ctx), name.BucketArn()), name.region);
   if (!r.ok()) return r.status();
   std::lock_guard<std::mutex> lock(mu_);
   if (read_cache_.size() >= kMaxCacheEntries) read_cache_.clear();
@@ -189,10 +240,9 @@ absl::StatusOr<std::pair<BodyKeys, SseRecord>> ObjectKeys::Create(kms::Caller ca
         r.salt = RandomBytes(16);
         kek = Derive(bk->view(), r.salt, "coffer bucket key object v1" + keys.data_id);
       } else {
-        CountKmsCall("GenerateDataKey");
-        auto dk = kms_->GenerateDataKey(
-            caller, choice.kms_key_id.empty() ? "alias/aws/s3" : choice.kms_key_id, 32,
-            WithArn(choice.context, name.Arn()), true);
+        auto dk = GenerateDataKey(
+            caller, choice.kms_key_id.empty() ? "alias/aws/s3" : choice.kms_key_id,
+            WithArn(choice.context, name.Arn()), name.region);
         if (!dk.ok()) return dk.status();
         r.kms_key_arn = dk->key_arn;
         r.kms_blob = dk->ciphertext;
@@ -236,9 +286,7 @@ absl::StatusOr<BodyKeys> ObjectKeys::Open(kms::Caller caller, const ObjectName& 
           if (!parsed.ok()) return absl::DataLossError("stored encryption context is unreadable");
           ctx = *std::move(parsed);
         }
-        CountKmsCall("Decrypt");
-        auto dk = kms_->Decrypt(caller, record.kms_key_arn, record.kms_blob,
-                                WithArn(std::move(ctx), name.Arn()));
+        auto dk = Decrypt(caller, record, WithArn(std::move(ctx), name.Arn()), name.region);
         if (!dk.ok()) return dk.status();
         kek = std::move(dk->plaintext);
       }

@@ -26,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "audit/trail.h"
 #include "base/secret.h"
 #include "kms/kms.h"
 #include "sse/record.h"
@@ -74,6 +75,9 @@ class ObjectKeys {
                                 const SseRecord& record, const CustomerKey* customer);
   // KMS requests made (GenerateDataKey and Decrypt), for metrics and tests.
   uint64_t kms_calls() const { return kms_calls_.load(); }
+  // KMS calls made for S3 are recorded there, as CloudTrail shows them (invokedBy
+  // s3.amazonaws.com). nullptr: no audit. Set before use.
+  void set_trail(audit::Trail* trail) { trail_ = trail; }
   void set_bucket_key_ttl(absl::Duration ttl);
 
  private:
@@ -98,10 +102,22 @@ class ObjectKeys {
   absl::Duration ttl_;
   std::map<std::string, CachedKey> write_cache_;  // bucket|key arn|context|requester
   std::map<std::string, CachedKey> read_cache_;   // blob|requester
+  // KMS calls on the requester's behalf: counted, and recorded in the audit trail.
+  absl::StatusOr<kms::CryptoResult> GenerateDataKey(const kms::Caller& caller,
+                                                    const std::string& key_id,
+                                                    const kms::EncryptionContext& ctx,
+                                                    const std::string& region);
+  absl::StatusOr<kms::CryptoResult> Decrypt(const kms::Caller& caller, const SseRecord& record,
+                                            const kms::EncryptionContext& ctx,
+                                            const std::string& region);
+  void Audit(const kms::Caller& caller, const char* operation, const std::string& key_id,
+             const kms::EncryptionContext& ctx, const std::string& region,
+             const std::string& key_arn, const absl::Status& status);
   void CountKmsCall(const char* operation);
   void CountBucketKey(bool hit);
   void CountRequest(Algorithm algorithm, bool bucket_key, const char* direction);
   std::atomic<uint64_t> kms_calls_{0};
+  audit::Trail* trail_ = nullptr;
 };
 
 }  // namespace coffer::sse

@@ -160,6 +160,20 @@ class Server:
             self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def aws(self, *args, key=ROOT_KEY, secret=ROOT_SECRET, check=True, env=None):
+        """Runs Debian's aws CLI against this server; raises when it fails and `check`."""
+        full_env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret,
+                        AWS_DEFAULT_REGION=self.region, AWS_CONFIG_FILE="/dev/null",
+                        AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
+        if self.tls:
+            full_env["AWS_CA_BUNDLE"] = self.ca
+        full_env.update(env or {})
+        out = subprocess.run(["/usr/bin/aws", "--endpoint-url", self.endpoint, *args],
+                             capture_output=True, text=True, env=full_env, timeout=300)
+        if check and out.returncode != 0:
+            raise AssertionError("aws %s failed: %s" % (" ".join(args), out.stderr))
+        return out
+
     def client(self, key=ROOT_KEY, secret=ROOT_SECRET, region=None, **config):
         cfg = Config(retries={"max_attempts": 1}, **config)
         return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=key,

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
 
 from lib import ROOT_KEY, ROOT_SECRET, ServerTestCase, send_raw
 
@@ -37,15 +36,7 @@ class SseTestCase(ServerTestCase):
                                region_name="us-east-1", verify=cls.server.ca)
 
     def aws(self, *args, check=True):
-        env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
-                   AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
-                   AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="",
-                   AWS_CA_BUNDLE=self.server.ca)
-        out = subprocess.run(["/usr/bin/aws", "--endpoint-url", self.server.endpoint, *args],
-                             capture_output=True, text=True, env=env, timeout=300)
-        if check and out.returncode != 0:
-            raise AssertionError("aws %s failed: %s" % (" ".join(args), out.stderr))
-        return out
+        return self.server.aws(*args, check=check)
 
     def new_key(self):
         return self.kms.create_key()["KeyMetadata"]["Arn"]
