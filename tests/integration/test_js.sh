@@ -11,6 +11,9 @@ export COFFER_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID COFFER_ROOT_SECRET_KEY=$AWS_SEC
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
-[ -d "$JS/node_modules" ] || (cd "$JS" && npm ci --no-audit --no-fund)
+# (Re)install when node_modules is missing or older than the lock file (npm writes
+# node_modules/.package-lock.json last).
+[ "$JS/node_modules/.package-lock.json" -nt "$JS/package-lock.json" ] ||
+  (cd "$JS" && npm ci --no-audit --no-fund)
 cd "$JS" && NODE_EXTRA_CA_CERTS=$WORK/data/tls/ca.pem COFFER_ENDPOINT=https://127.0.0.1:$PORT \
   node --test --test-reporter=spec
