@@ -6,6 +6,7 @@
 #include "app/bootstrap.h"
 #include "app/commands.h"
 #include "app/flags.h"
+#include "app/stats_command.h"
 #include "audit/validate.h"
 #include "base/time.h"
 #include "crypto/signing.h"
@@ -46,7 +47,7 @@ int Fail(const absl::Status& s) {
 }  // namespace
 
 int AdminCommand(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, {"data", "name", "account", "user"}, {});
+  auto flags = Flags::Parse(args, {"data", "name", "account", "user", "json"}, {"json"});
   if (!flags.ok()) return Usage(std::string(flags.status().message()));
   if (flags->positional().size() != 1) return Usage("expected one admin command");
   const std::string& cmd = flags->positional()[0];
@@ -112,6 +113,13 @@ int AdminCommand(const std::vector<std::string>& args) {
                   Json(k.active ? "Active" : "Inactive").c_str());
     }
     std::printf("]\n");
+    return 0;
+  }
+  if (cmd == "stats") {
+    auto stats = EncryptionStats(*stores);
+    if (!stats.ok()) return Fail(stats.status());
+    std::string out = flags->Has("json") ? stats->dump(2) + "\n" : StatsTable(*stats);
+    std::fputs(out.c_str(), stdout);
     return 0;
   }
   if (cmd == "validate-logs") {

@@ -20,6 +20,7 @@ commands:
              coffer admin [--data DIR] list-accounts
              coffer admin [--data DIR] list-access-keys --account ID
              coffer admin [--data DIR] validate-logs   (checks the audit trail)
+             coffer admin [--data DIR] stats [--json]  (encryption statistics)
 )";
 }  // namespace
 

@@ -130,6 +130,8 @@ int ServerCommand(const std::vector<std::string>& args) {
   kms::Kms kms(stores->keys.get(), stores->authorizer.get(), region);
   sse::ObjectKeys object_keys(&kms, stores->root_key, absl::Seconds(bucket_key_seconds));
   s3_config.object_keys = &object_keys;
+  sse::Usage usage(stores->meta.get());  // for coffer admin stats
+  object_keys.set_usage(&usage);
   // The audit trail: every KMS, IAM, STS and S3 management call, and S3 data events
   // where the bucket owner's event selectors ask for them.
   auto selectors = audit::EventSelectors::Load(stores->meta.get());
@@ -208,7 +210,8 @@ int ServerCommand(const std::vector<std::string>& args) {
   std::fflush(stdout);
 
   // Keys whose deletion date has passed are deleted, and automatic rotations that are
-  // due happen, at least once a minute even when no request touches them.
+  // due happen, at least once a minute even when no request touches them; the usage
+  // counters are saved as often.
   std::mutex sweep_mu;
   std::condition_variable sweep_cv;
   bool stopping = false;
@@ -218,6 +221,9 @@ int ServerCommand(const std::vector<std::string>& args) {
       if (auto s = kms.Sweep(absl::Now()); !s.ok())
         std::fprintf(stderr, "coffer: KMS sweep failed: %s\n",
                      std::string(s.status().message()).c_str());
+      if (auto s = usage.Flush(); !s.ok())
+        std::fprintf(stderr, "coffer: usage counters not saved: %s\n",
+                     std::string(s.message()).c_str());
     }
   });
 
@@ -241,7 +247,9 @@ int ServerCommand(const std::vector<std::string>& args) {
   }
   sweep_cv.notify_all();
   sweeper.join();
-  if (*trail) (*trail)->Stop();  // the last events written, the last file digested
+  if (*trail) (*trail)->Stop();
+  if (auto s = usage.Flush(); !s.ok())
+    std::fprintf(stderr, "coffer: usage counters not saved: %s\n", std::string(s.message()).c_str());  // the last events written, the last file digested
   // The one figure that shows Bucket Keys at work, also in the metrics.
   std::printf("Coffer: S3 encryption made %llu KMS calls\n",
               static_cast<unsigned long long>(object_keys.kms_calls()));

@@ -1,5 +1,6 @@
 #include "kms/ciphertext.h"
 
+#include "absl/strings/ascii.h"
 #include "base/ids.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
@@ -25,6 +26,13 @@ SecretBytes MessageKey(const SecretBytes& material, std::string_view salt) {
 absl::StatusOr<BlobHeader> ParseBlobHeader(std::string_view blob) {
   if (blob.size() < kHeaderSize + kSaltSize + crypto::kAeadOverhead || blob[0] != kFormat)
     return InvalidCiphertext();
+  // The key id is a UUID; anything else is a damaged blob, never a key to look up.
+  for (size_t i = 0; i < kKeyIdSize; ++i) {
+    char c = blob[1 + i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(c)))
+      return InvalidCiphertext();
+  }
   return BlobHeader{std::string(blob.substr(1, kKeyIdSize)),
                     std::string(blob.substr(1 + kKeyIdSize, kMaterialIdSize))};
 }

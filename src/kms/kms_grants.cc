@@ -3,6 +3,7 @@
 // pairs. Grants take effect at once; grant tokens are accepted and checked for form.
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "base/encoding.h"
 #include "base/ids.h"
 #include "kms/errors.h"
@@ -13,11 +14,27 @@ namespace {
 
 constexpr char kTokenPrefix[] = "cgt1";
 
+// Whether `ctx` has every pair of `pairs`, keys compared without case and values
+// exactly: AWS matches grant constraints so.
+bool HasPairs(const EncryptionContext& ctx, const EncryptionContext& pairs) {
+  for (const auto& [k, v] : pairs) {
+    bool found = false;
+    for (const auto& [ck, cv] : ctx) found |= cv == v && absl::EqualsIgnoreCase(ck, k);
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Constraints apply only to operations that take an encryption context (`ctx` set);
+// DescribeKey and CreateGrant are allowed whatever they are (CreateGrant then checks
+// that the new grant is at least as strict).
 bool Holds(const Grant& g, const EncryptionContext* ctx) {
   if (!g.context_equals && !g.context_subset) return true;
-  if (!ctx) return false;
-  if (g.context_equals && *ctx != *g.context_equals) return false;
-  if (g.context_subset && !Contains(*ctx, *g.context_subset)) return false;
+  if (!ctx) return true;
+  if (g.context_equals &&
+      (ctx->size() != g.context_equals->size() || !HasPairs(*ctx, *g.context_equals)))
+    return false;
+  if (g.context_subset && !HasPairs(*ctx, *g.context_subset)) return false;
   return true;
 }
 

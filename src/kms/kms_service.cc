@@ -627,7 +627,7 @@ absl::StatusOr<json> CreateGrant(Call& c) {
                         "constraint: [Member must satisfy enum value set]");
     if ((g.context_equals || g.context_subset) &&
         (op == "Sign" || op == "Verify" || op == "GetPublicKey" || op == "GenerateMac" ||
-         op == "VerifyMac" || op == "DescribeKey" || op == "DeriveSharedSecret"))
+         op == "VerifyMac" || op == "DeriveSharedSecret"))
       return Validation("Grant constraints are not supported for the " + op + " operation.");
   }
   auto grant = c.kms.CreateGrant(c.caller, *id, std::move(g));
@@ -736,7 +736,9 @@ KmsService::Reply ErrorReply(const absl::Status& s) {
   std::string message(s.message());
   if (code == "KMSInternalException") message = "An internal error occurred.";
   if (message.empty()) message = code;
-  return {KmsHttpStatus(code), json{{"__type", code}, {"message", message}}.dump()};
+  // Messages may quote what a request sent; never fail on bytes that are not UTF-8.
+  return {KmsHttpStatus(code), json{{"__type", code}, {"message", message}}.dump(
+                                   -1, ' ', false, json::error_handler_t::replace)};
 }
 
 KmsService::Reply ErrorReply(const std::string& code, const std::string& message) {

@@ -132,9 +132,11 @@ void ObjectKeys::CountBucketKey(bool hit) {
   metrics::Global().Add("coffer_bucket_key_cache_total", {{"result", hit ? "hit" : "miss"}});
 }
 
-void ObjectKeys::CountRequest(Algorithm algorithm, bool bucket_key, const char* direction) {
+void ObjectKeys::CountRequest(const kms::Caller& caller, const ObjectName& name,
+                              Algorithm algorithm, bool bucket_key, const char* direction) {
   std::string mode = ModeName(algorithm, bucket_key);
   metrics::Global().Add("coffer_sse_requests_total", {{"mode", mode}, {"direction", direction}});
+  if (usage_) usage_->Count(caller.principal.account_id, name.bucket, mode, direction);
 }
 
 void ObjectKeys::set_bucket_key_ttl(absl::Duration ttl) {
@@ -210,7 +212,7 @@ absl::StatusOr<std::pair<BodyKeys, SseRecord>> ObjectKeys::Create(kms::Caller ca
                                                                   const ObjectName& name,
                                                                   const SseChoice& choice) {
   caller.via_service = "s3." + name.region + ".amazonaws.com";
-  CountRequest(choice.algorithm, choice.bucket_key, "write");
+  CountRequest(caller, name, choice.algorithm, choice.bucket_key, "write");
   BodyKeys keys = BodyKeys::Random(choice.algorithm == Algorithm::kDsse);
   SseRecord r;
   r.algorithm = choice.algorithm;
@@ -261,7 +263,7 @@ absl::StatusOr<BodyKeys> ObjectKeys::Open(kms::Caller caller, const ObjectName& 
                                           const SseRecord& record,
                                           const CustomerKey* customer) {
   caller.via_service = "s3." + name.region + ".amazonaws.com";
-  CountRequest(record.algorithm, record.bucket_key, "read");
+  CountRequest(caller, name, record.algorithm, record.bucket_key, "read");
   SecretBytes kek;
   switch (record.algorithm) {
     case Algorithm::kNone:

@@ -31,6 +31,7 @@
 #include "kms/kms.h"
 #include "sse/record.h"
 #include "sse/segments.h"
+#include "sse/usage.h"
 
 namespace coffer::sse {
 
@@ -78,6 +79,8 @@ class ObjectKeys {
   // KMS calls made for S3 are recorded there, as CloudTrail shows them (invokedBy
   // s3.amazonaws.com). nullptr: no audit. Set before use.
   void set_trail(audit::Trail* trail) { trail_ = trail; }
+  // Objects written and read per mode, bucket and account are counted there.
+  void set_usage(Usage* usage) { usage_ = usage; }
   void set_bucket_key_ttl(absl::Duration ttl);
 
  private:
@@ -115,9 +118,11 @@ class ObjectKeys {
              const std::string& key_arn, const absl::Status& status);
   void CountKmsCall(const char* operation);
   void CountBucketKey(bool hit);
-  void CountRequest(Algorithm algorithm, bool bucket_key, const char* direction);
+  void CountRequest(const kms::Caller& caller, const ObjectName& name, Algorithm algorithm,
+                    bool bucket_key, const char* direction);
   std::atomic<uint64_t> kms_calls_{0};
   audit::Trail* trail_ = nullptr;
+  Usage* usage_ = nullptr;
 };
 
 }  // namespace coffer::sse

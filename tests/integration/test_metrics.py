@@ -1,6 +1,7 @@
-"""Prometheus metrics: the bearer-token endpoint on the API port, the separate plain
+"""Prometheus metrics and `coffer admin stats`: the bearer-token endpoint on the API port, the separate plain
 address, that promtool accepts the exposition, and that counters move with requests
 (S3 operations, KMS calls direct and via S3, Bucket Key cache, SSE modes)."""
+import json
 import os
 import re
 import shutil
@@ -124,3 +125,48 @@ class MetricsTests(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StatsTests(ServerTestCase):
+    """coffer admin stats: SSE requests per mode, account and bucket, and buckets with
+    SSE-KMS default encryption, like Storage Lens."""
+    TLS = True
+
+    def test_stats_count_requests_and_default_encryption(self):
+        kms_bucket, plain_bucket = self.bucket(), self.bucket()
+        self.s3.put_bucket_encryption(Bucket=kms_bucket, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"},
+                       "BucketKeyEnabled": True}]})
+        for i in range(3):  # the default: SSE-KMS with a Bucket Key
+            self.s3.put_object(Bucket=kms_bucket, Key="k%d" % i, Body=b"x")
+        self.s3.get_object(Bucket=kms_bucket, Key="k0")["Body"].read()
+        self.s3.put_object(Bucket=plain_bucket, Key="s3", Body=b"x")
+        self.s3.put_object(Bucket=plain_bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
+        self.s3.put_object(Bucket=plain_bucket, Key="c", Body=b"x", SSECustomerAlgorithm="AES256",
+                           SSECustomerKey=os.urandom(32))
+        self.assertEqual(self.server.stop(), 0)  # saves the counters
+        out = subprocess.run([os.environ.get("COFFER_BIN"), "admin", "--data", self.server.data,
+                              "stats", "--json"], capture_output=True, text=True,
+                             env=self.server.env, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        stats = json.loads(out.stdout)
+        buckets = {b["Bucket"]: b for b in stats["Buckets"]}
+        k = buckets[kms_bucket]
+        self.assertEqual((k["DefaultEncryption"], k["SseKmsDefault"], k["BucketKeyEnabled"]),
+                         ("sse-kms-bucket-key", True, True))
+        self.assertEqual(k["RequestsByMode"]["sse-kms-bucket-key"], 4)
+        self.assertEqual((k["Requests"], k["SseKmsRequests"], k["SseKmsRequestShare"]), (4, 4, 1.0))
+        p = buckets[plain_bucket]
+        self.assertEqual((p["DefaultEncryption"], p["SseKmsDefault"]), ("sse-s3", False))
+        self.assertEqual({m: n for m, n in p["RequestsByMode"].items() if n},
+                         {"sse-s3": 1, "sse-kms": 1, "sse-c": 1})
+        account = [a for a in stats["Accounts"] if a["Buckets"] >= 2][0]
+        self.assertEqual(account["SseKmsDefaultBuckets"], 1)
+        self.assertEqual(account["SseKmsDefaultBucketShare"], 0.5)
+        self.assertEqual((account["Requests"], account["SseKmsRequests"]), (7, 5))
+        table = subprocess.run([os.environ.get("COFFER_BIN"), "admin", "--data", self.server.data,
+                                "stats"], capture_output=True, text=True, env=self.server.env,
+                               timeout=60).stdout
+        self.assertIn("SSE-KMS-DEFAULT", table)
+        self.assertIn(kms_bucket, table)
+        self.server.start()
