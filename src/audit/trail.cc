@@ -242,10 +242,10 @@ absl::Status Trail::WriteDigest() {
   d["previousDigestHashAlgorithm"] = "SHA-256";
   json files = json::array();
   for (const Closed& c : undigested_) {
-    auto content = ReadFile(o_.dir + "/" + c.path);
-    if (!content.ok()) return content.status();
+    auto sha = crypto::Sha256File(o_.dir + "/" + c.path);
+    if (!sha.ok()) return sha.status();
     files.push_back({{"file", c.path},
-                     {"hashValue", HexLower(crypto::Sha256(*content))},
+                     {"hashValue", HexLower(*sha)},
                      {"hashAlgorithm", "SHA-256"},
                      {"oldestEventTime", FormatEventTime(c.oldest)},
                      {"newestEventTime", FormatEventTime(c.newest)}});
@@ -287,7 +287,7 @@ absl::Status Trail::RecoverOpenFiles() {
   }
   for (const std::string& file : ListLogs(o_.dir)) {
     if (covered.count(file)) continue;
-    auto content = ReadFile(o_.dir + "/" + file);
+    auto content = ReadFile(o_.dir + "/" + file, size_t{1} << 31);
     if (!content.ok()) return content.status();
     std::string repaired(kLogHeader);
     absl::Time oldest = absl::InfiniteFuture(), newest = absl::InfinitePast();

@@ -36,7 +36,7 @@ struct TrailOptions {
   std::string dir;  // the audit folder (logs/ and digests/ are made in it)
   std::string region = "us-east-1";
   absl::Duration rotate_every = absl::Minutes(5);
-  uint64_t max_file_bytes = 64 << 20;
+  uint64_t max_file_bytes = 32 << 20;
   size_t queue_limit = 100000;
   absl::Duration retention = absl::Hours(24 * 90);  // index entries older are pruned
 };

@@ -143,6 +143,29 @@ TEST_F(TrailTest, FilesLeftOpenByACrashAreRepairedAndDigested) {
   EXPECT_TRUE(report.ok()) << report.problems[0];
 }
 
+TEST_F(TrailTest, RotatesBySizeAndDigestsEveryFile) {
+  TrailOptions o;
+  o.dir = dir_;
+  o.max_file_bytes = 2000;
+  auto trail = Trail::Open(o, meta_.get(), key_.Copy());
+  for (int i = 0; i < 40; ++i) {
+    Event e;
+    e.time = absl::Now();
+    e.name = "Encrypt";
+    e.request_parameters = {{"n", i}};
+    ASSERT_TRUE((*trail)->Record(std::move(e)));
+    if (i % 10 == 9) absl::SleepFor(absl::Milliseconds(1100));  // let the writer rotate
+  }
+  (*trail)->Stop();
+  EXPECT_GE(ListLogs(dir_).size(), 3u);
+  size_t records = 0;
+  for (const auto& f : ListLogs(dir_)) records += json::parse(*ReadFile(Path(f)))["Records"].size();
+  EXPECT_EQ(records, 40u);
+  auto report = ValidateTrail(dir_, public_);
+  EXPECT_TRUE(report.ok()) << report.problems[0];
+  EXPECT_EQ(report.log_files, static_cast<int>(ListLogs(dir_).size()));
+}
+
 TEST_F(TrailTest, AFullQueueDropsInsteadOfBlocking) {
   TrailOptions o;
   o.dir = dir_;

@@ -68,14 +68,14 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   return absl::OkStatus();
 }
 
-absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path) {
+absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path, size_t max_bytes) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return absl::NotFoundError(path + " does not exist");
     return ErrnoStatus("open " + path);
   }
   struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size > (16 << 20)) {
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) > max_bytes) {
     close(fd);
     return absl::InternalError(path + ": unreadable or too large");
   }
@@ -94,8 +94,8 @@ absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path) {
   return out;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  auto secret = ReadFileSecret(path);
+absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  auto secret = ReadFileSecret(path, max_bytes);
   if (!secret.ok()) return secret.status();
   return std::string(secret->view());
 }

@@ -20,9 +20,9 @@ absl::Status MakeDirs(const std::string& path);
 std::string ParentDir(const std::string& path);
 // `mode` 0600 for secrets, 0644 for the rest; parent folders are made.
 absl::Status WriteFileAtomically(const std::string& path, std::string_view content, int mode);
-// A whole file of at most 16 MiB, in wiped-on-release memory. NotFound when absent.
-absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path);
-absl::StatusOr<std::string> ReadFile(const std::string& path);
+// A whole file of at most `max_bytes`, in wiped-on-release memory. NotFound when absent.
+absl::StatusOr<SecretBytes> ReadFileSecret(const std::string& path, size_t max_bytes = 16 << 20);
+absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes = 16 << 20);
 // fsync of a folder, so the names in it are durable.
 void SyncDir(const std::string& path);
 // Regular files under `root` (recursively), as paths relative to it, sorted.

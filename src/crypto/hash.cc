@@ -1,5 +1,7 @@
 #include "crypto/hash.h"
 
+#include <fstream>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -101,6 +103,19 @@ SecretBytes ScryptKey(std::string_view passphrase, std::string_view salt) {
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+absl::StatusOr<std::string> Sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(path + " cannot be opened");
+  Digest d(Digest::Algorithm::kSha256);
+  std::string buf(1 << 20, '\0');
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    d.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return absl::DataLossError(path + ": read failed");
+  return d.Final();
 }
 
 }  // namespace coffer::crypto

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "base/secret.h"
 
 namespace coffer::crypto {
@@ -28,6 +29,8 @@ class Digest {
 };
 
 std::string Sha256(std::string_view data);
+// The SHA-256 of a whole file, read in blocks (any size). NotFound when absent.
+absl::StatusOr<std::string> Sha256File(const std::string& path);
 std::string Md5(std::string_view data);
 std::string Sha1(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "base/encoding.h"
 
 namespace coffer::crypto {
@@ -42,6 +45,16 @@ TEST(Hash, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+TEST(Sha256File, MatchesInMemoryHashForLargeFiles) {
+  std::string path = ::testing::TempDir() + "/coffer-sha256-file";
+  std::string data(17 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 12));
+  { std::ofstream(path, std::ios::binary) << data; }
+  EXPECT_EQ(*Sha256File(path), Sha256(data));
+  EXPECT_EQ(Sha256File(path + ".absent").status().code(), absl::StatusCode::kNotFound);
+  std::remove(path.c_str());
 }
 
 }  // namespace
