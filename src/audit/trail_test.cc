@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -10,6 +13,7 @@
 #include "base/files.h"
 #include "base/ids.h"
 #include "crypto/signing.h"
+#include "metrics/registry.h"
 
 namespace coffer::audit {
 namespace {
@@ -164,6 +168,37 @@ TEST_F(TrailTest, RotatesBySizeAndDigestsEveryFile) {
   auto report = ValidateTrail(dir_, public_);
   EXPECT_TRUE(report.ok()) << report.problems[0];
   EXPECT_EQ(report.log_files, static_cast<int>(ListLogs(dir_).size()));
+}
+
+TEST_F(TrailTest, AFullDiskIsReportedAndRetriedNotDropped) {
+  // A file-size limit makes writes fail as a full disk does (EFBIG instead of ENOSPC).
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old_limit;
+  getrlimit(RLIMIT_FSIZE, &old_limit);
+  TrailOptions o;
+  o.dir = dir_;
+  auto trail = Trail::Open(o, meta_.get(), key_.Copy());
+  ASSERT_TRUE(trail.ok());
+  auto errors = [] { return metrics::Global().Value("coffer_audit_write_errors_total", {}); };
+  const double errors_before = errors();
+  struct rlimit tiny = {1024, old_limit.rlim_max};
+  setrlimit(RLIMIT_FSIZE, &tiny);
+  for (int i = 0; i < 20; ++i) {
+    Event e;
+    e.time = absl::Now();
+    e.name = "Decrypt";
+    e.request_parameters = {{"padding", std::string(200, 'x')}, {"n", i}};
+    ASSERT_TRUE((*trail)->Record(std::move(e)));
+  }
+  for (int i = 0; i < 50 && errors() == errors_before; ++i) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_GT(errors(), errors_before);  // reported
+  setrlimit(RLIMIT_FSIZE, &old_limit);  // space again: the kept batch is written
+  (*trail)->Stop();
+  size_t records = 0;
+  for (const auto& f : ListLogs(dir_)) records += json::parse(*ReadFile(Path(f)))["Records"].size();
+  EXPECT_EQ(records, 20u);
+  auto report = ValidateTrail(dir_, public_);
+  EXPECT_TRUE(report.ok()) << report.problems[0];
 }
 
 TEST_F(TrailTest, AFullQueueDropsInsteadOfBlocking) {
