@@ -9,8 +9,11 @@ command -v node >/dev/null && command -v npm >/dev/null || test+=(nodejs npm)
 want=("${build[@]}")
 # clang and its libFuzzer runtime for scripts/fuzz.sh (not needed by CI).
 fuzz=(clang libclang-rt-14-dev)
+# The peer and the yardsticks of bench/compare.sh (not needed by CI).
+bench=(ceph-mon ceph-osd ceph-mgr radosgw ceph-common nginx-light wrk jq bc openssl)
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
 [ "${1:-}" = "--fuzz" ] && want+=("${fuzz[@]}")
+[ "${1:-}" = "--bench" ] && want+=("${bench[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

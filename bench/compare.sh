@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Coffer side by side with Ceph RGW, and both against this machine's limits, in one run:
+#   1. limits: AES-256-GCM (openssl speed), sequential write with fdatasync (dd), and
+#      nginx answering a tiny static response to wrk over HTTP and HTTPS;
+#   2. Coffer (plain HTTP, like the peer) and a Ceph RGW from Debian's packages on a
+#      loopback single-OSD cluster (../shared/peers/ceph-rgw, SSE-KMS with RGW's
+#      "testing" backend);
+#   3. the same coffer-bench workloads against both, then a table of ratios.
+# Results: bench/results/compare-DATE.md and .jsonl, with the machine description.
+#   bench/compare.sh [--quick]        (installs what it needs: scripts/deps.sh --bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/build/release
+PEER=${CEPH_PEER_DIR:-$ROOT/../shared/peers/ceph-rgw}
+QUICK=${1:-}
+SECS=10; BIG=1GiB; BIG_N=2
+if [ "$QUICK" = "--quick" ]; then SECS=3; BIG=64MiB; BIG_N=2; fi
+scripts/deps.sh --bench
+[ -x "$BIN/coffer-bench" ] || make build
+STAMP=$(date -u +%Y%m%d-%H%M)
+OUT=$ROOT/bench/results/compare-$STAMP
+WORK=$(mktemp -d /tmp/coffer-compare-XXXX)
+export CEPH_BASE=$WORK/ceph
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  STOP_FAST=1 "$PEER/stop-ceph.sh" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return; sleep 0.05; done; return 1; }
+
+{
+  echo "# Coffer vs Ceph RGW and the machine's limits ($STAMP UTC)"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+       "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r);" \
+       "$(openssl version | cut -d' ' -f1-2); $(dpkg-query -W -f='radosgw ${Version}' radosgw)."
+  echo "Load generator, servers and yardsticks share the same cores, over loopback."
+  echo
+} >"$OUT.md"
+
+# --- 1. Limits ---
+aes=$(openssl speed -seconds 2 -evp aes-256-gcm 2>/dev/null | awk '/^AES-256-GCM|^aes-256-gcm/ {v=$NF} END {sub("k","",v); printf "%.0f", v*1000/1e6}')
+sync=$(dd if=/dev/zero of="$WORK/ddtest" bs=1M count=$([ "$QUICK" = "--quick" ] && echo 256 || echo 1024) conv=fdatasync 2>&1 | awk '/copied/ {print $(NF-1), $NF}')
+rm -f "$WORK/ddtest"
+NGINX_PORT=$(free_port); NGINX_TLS_PORT=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -keyout "$WORK/nginx.key" -out "$WORK/nginx.crt" >/dev/null 2>&1
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes $(nproc);
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    listen 127.0.0.1:$NGINX_TLS_PORT ssl;
+    ssl_certificate $WORK/nginx.crt; ssl_certificate_key $WORK/nginx.key;
+    location / { return 200 "ok"; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf" -p "$WORK" -g 'daemon off;' >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port $NGINX_PORT
+wrk_rps() { wrk -t2 -c64 -d${SECS}s "$1" 2>/dev/null | awk '/Requests\/sec/ {printf "%.0f", $2}'; }
+nginx_http=$(wrk_rps http://127.0.0.1:$NGINX_PORT/)
+nginx_https=$(wrk_rps https://127.0.0.1:$NGINX_TLS_PORT/)
+kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+{
+  echo "## Limits"
+  echo
+  echo "| yardstick | figure |"
+  echo "|---|---|"
+  echo "| openssl speed -evp aes-256-gcm (16 KiB blocks, one core) | $aes MB/s |"
+  echo "| dd sequential write, conv=fdatasync | $sync |"
+  echo "| nginx tiny static response, wrk 64 connections, HTTP | $nginx_http req/s |"
+  echo "| same over HTTPS (keep-alive) | $nginx_https req/s |"
+  echo
+} | tee -a "$OUT.md"
+
+# --- 2. The servers ---
+"$PEER/start-ceph.sh" >"$WORK/ceph-start.log" 2>&1 || { cat "$WORK/ceph-start.log"; exit 1; }
+. "$CEPH_BASE/s3.env"
+RGW_ENDPOINT=$S3_ENDPOINT RGW_KEY=$AWS_ACCESS_KEY_ID RGW_SECRET=$AWS_SECRET_ACCESS_KEY
+CPORT=$(free_port); CTLS=$(free_port)
+export COFFER_ROOT_ACCESS_KEY=AKIACOMPARE000000000 COFFER_ROOT_SECRET_KEY=compareSecret/0123456789abcdefghijklm
+"$BIN/coffer" server --data "$WORK/coffer" --address 127.0.0.1:$CPORT --no-tls --allow-insecure-sse \
+  >"$WORK/coffer.log" 2>&1 &
+PIDS+=($!)
+wait_port $CPORT
+"$BIN/coffer" server --data "$WORK/coffer-tls" --address 127.0.0.1:$CTLS >"$WORK/coffer-tls.log" 2>&1 &
+PIDS+=($!)
+wait_port $CTLS
+
+bench() {  # target label args...
+  local target=$1 label=$2; shift 2
+  if [ "$target" = rgw ]; then
+    AWS_ACCESS_KEY_ID=$RGW_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET "$BIN/coffer-bench" \
+      --endpoint "$RGW_ENDPOINT" --bucket cmp-$label --json "$OUT.jsonl" --label "rgw $label" "$@" || true
+  elif [ "$target" = coffer-tls ]; then
+    AWS_ACCESS_KEY_ID=$COFFER_ROOT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$COFFER_ROOT_SECRET_KEY "$BIN/coffer-bench" \
+      --endpoint https://127.0.0.1:$CTLS --ca "$WORK/coffer-tls/tls/ca.pem" --bucket cmp-$label \
+      --json "$OUT.jsonl" --label "coffer-tls $label" "$@"
+  else
+    AWS_ACCESS_KEY_ID=$COFFER_ROOT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$COFFER_ROOT_SECRET_KEY "$BIN/coffer-bench" \
+      --endpoint http://127.0.0.1:$CPORT --bucket cmp-$label --json "$OUT.jsonl" --label "coffer $label" "$@"
+  fi
+}
+
+# --- 3. Workloads ---
+echo '## Runs' >>"$OUT.md"; echo '```' >>"$OUT.md"
+for t in coffer rgw; do
+  kms=(--sse kms); [ $t = rgw ] && kms=(--sse kms --kms-key-id testkey-1)
+  bench $t put-4k-plain --op put --size 4KiB --concurrency 64 --objects 1000 --duration ${SECS}s | tee -a "$OUT.md"
+  bench $t get-4k-plain --op get --size 4KiB --concurrency 64 --objects 1000 --duration ${SECS}s | tee -a "$OUT.md"
+  bench $t put-4k-kms --op put --size 4KiB --concurrency 64 --objects 1000 --duration ${SECS}s "${kms[@]}" | tee -a "$OUT.md"
+  bench $t get-4k-kms --op get --size 4KiB --concurrency 64 --objects 1000 --duration ${SECS}s "${kms[@]}" | tee -a "$OUT.md"
+  bench $t put-big-plain --op put --size $BIG --concurrency 1 --objects 1 --count $BIG_N | tee -a "$OUT.md"
+  bench $t get-big-plain --op get --size $BIG --concurrency 1 --objects 1 --count $BIG_N | tee -a "$OUT.md"
+  bench $t get-big-kms --op get --size $BIG --concurrency 1 --objects 1 --count $BIG_N "${kms[@]}" | tee -a "$OUT.md"
+done
+bench coffer-tls kms-gdk --op kms-generate-data-key --concurrency 64 --duration ${SECS}s | tee -a "$OUT.md"
+echo '```' >>"$OUT.md"
+
+# --- 4. The table ---
+/usr/bin/python3 - "$OUT.jsonl" "$nginx_https" "$sync" >>"$OUT.md" <<'PY'
+import json, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    runs[r["label"]] = r
+nginx_https = float(sys.argv[2] or 0)
+sync_mb = float(sys.argv[3].split()[0]) if sys.argv[3] else 0
+print("\n## Side by side\n")
+print("| workload | Coffer | Ceph RGW | Coffer / RGW | Coffer p99 | RGW p99 |")
+print("|---|---|---|---|---|---|")
+for w in ["put-4k-plain", "get-4k-plain", "put-4k-kms", "get-4k-kms",
+          "put-big-plain", "get-big-plain", "get-big-kms"]:
+    c, g = runs.get("coffer " + w), runs.get("rgw " + w)
+    if not c:
+        continue
+    big = "big" in w
+    unit, key = ("MB/s", "mb_per_s") if big else ("ops/s", "ops_per_s")
+    cv = c[key]
+    gv = g[key] if g and g["ops"] else 0
+    gerr = " (errors: %s)" % g["error_kinds"] if g and g["errors"] else ""
+    ratio = "%.2fx" % (cv / gv) if gv else "n/a"
+    print("| %s | %.0f %s | %s%s | %s | %.2f ms | %s |" % (
+        w, cv, unit, ("%.0f %s" % (gv, unit)) if gv else "-", gerr, ratio, c["p99_ms"],
+        ("%.2f ms" % g["p99_ms"]) if gv else "-"))
+print("\n## Against the limits\n")
+c = runs.get("coffer put-big-plain")
+if c and sync_mb:
+    print("- 1 GiB PUT: %.0f MB/s, %.0f%% of dd's fdatasync write (%.0f MB/s)." %
+          (c["mb_per_s"], 100 * c["mb_per_s"] / sync_mb, sync_mb))
+c, k = runs.get("coffer get-big-plain"), runs.get("coffer get-big-kms")
+if c and k:
+    print("- Large GET: %.0f MB/s (SSE-S3, Coffer's plain), SSE-KMS %.0f MB/s (%.0f%% of it)." %
+          (c["mb_per_s"], k["mb_per_s"], 100 * k["mb_per_s"] / c["mb_per_s"]))
+k = runs.get("coffer-tls kms-gdk")
+if k and nginx_https:
+    print("- KMS GenerateDataKey over HTTPS keep-alive: %.0f/s, %.0f%% of nginx's static HTTPS %.0f/s." %
+          (k["ops_per_s"], 100 * k["ops_per_s"] / nginx_https, nginx_https))
+PY
+cat "$OUT.md"
+echo "results: $OUT.md"
