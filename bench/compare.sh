@@ -33,7 +33,7 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return; sleep 0.05; done; return 1; }
 
 {
-  echo "# Coffer vs Ceph RGW and the machine's limits ($STAMP UTC)"
+  echo "# Coffer vs Ceph RGW and the machine's limits ($STAMP UTC${QUICK:+, quick: $BIG objects, $SECS s runs})"
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
        "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r);" \
