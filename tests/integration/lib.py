@@ -175,7 +175,7 @@ class Server:
         return out
 
     def client(self, key=ROOT_KEY, secret=ROOT_SECRET, region=None, **config):
-        cfg = Config(retries={"max_attempts": 1}, **config)
+        cfg = Config(retries={"total_max_attempts": 1}, **config)
         return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=key,
                             aws_secret_access_key=secret, region_name=region or self.region,
                             verify=self.ca if self.tls else None, config=cfg)
