@@ -23,6 +23,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kBatch = 1000;
+constexpr auto kWriteInterval = std::chrono::milliseconds(200);
 
 absl::Status WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -96,6 +97,9 @@ bool Trail::Record(Event event) {
       return false;
     }
     queue_.push_back(std::move(event));
+    // The writer wakes every kWriteInterval by itself; waking it for each event would
+    // cost a context switch per request. Only a full batch calls it early.
+    if (queue_.size() % kBatch != 0) return true;
   }
   cv_.notify_one();
   return true;
@@ -117,7 +121,7 @@ void Trail::Run() {
     bool stop;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); });
+      cv_.wait_for(lock, kWriteInterval, [&] { return stopping_ || queue_.size() >= kBatch; });
       while (!queue_.empty() && batch.size() < kBatch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
