@@ -1,10 +1,9 @@
 #include "s3/service.h"
 
-#include "s3/audit_events.h"
-
 #include <array>
 
 #include "auth/sigv2.h"
+#include "s3/audit_events.h"
 #include "s3/ops.h"
 
 namespace coffer::s3 {
