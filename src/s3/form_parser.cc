@@ -105,8 +105,11 @@ absl::Status FormParser::Step(bool& progressed) {
       if (!name) return Malformed("a part without a name");
       name_ = *name;
       value_.clear();
+      // The upload is the part named "file" (AWS's rule), with or without a filename;
+      // other parts are fields even when a client gives them a filename too (Python's
+      // requests does, for every part passed as `files`).
       auto filename = Param(disposition, "filename");
-      if (filename || absl::AsciiStrToLower(name_) == "file") {
+      if (absl::AsciiStrToLower(name_) == "file") {
         state_ = State::kFile;
         if (auto s = handler_.on_file_start(name_, filename.value_or(""), content_type); !s.ok())
           return s;

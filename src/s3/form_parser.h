@@ -1,7 +1,7 @@
 // A streaming multipart/form-data parser (RFC 7578) for S3 POST uploads.
 //
 // Feed() takes the body in pieces of any size. Ordinary fields are delivered whole
-// (each at most `field_limit` bytes); the part that carries a filename is streamed to
+// (each at most `field_limit` bytes); the part named "file" is streamed to
 // OnFileData() in pieces, never held whole. Parsing stops after the file: S3 ignores
 // fields that follow it. Errors are absl::InvalidArgumentError (malformed body) or
 // whatever a handler returns. Not thread-safe.

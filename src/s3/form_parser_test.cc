@@ -52,6 +52,21 @@ TEST(FormParser, WholeAndByteByByte) {
   }
 }
 
+TEST(FormParser, OnlyThePartNamedFileIsTheUpload) {
+  // Python's requests gives every part passed as `files` a filename.
+  const std::string body =
+      "--B\r\nContent-Disposition: form-data; name=\"key\"; filename=\"key\"\r\n\r\nfoo.txt\r\n"
+      "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n\r\nbar\r\n"
+      "--B--\r\n";
+  Collected c;
+  FormParser p("B", Collect(c));
+  ASSERT_TRUE(p.Feed(body).ok());
+  ASSERT_TRUE(p.Finish().ok());
+  EXPECT_EQ(c.fields["key"], "foo.txt");
+  EXPECT_EQ(c.file_name, "file");
+  EXPECT_EQ(c.data, "bar");
+}
+
 TEST(FormParser, Errors) {
   Collected c;
   FormParser cut("XyZ", Collect(c));
