@@ -136,7 +136,9 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     runs[r["label"]] = r
 nginx_https = float(sys.argv[2] or 0)
-sync_mb = float(sys.argv[3].split()[0]) if sys.argv[3] else 0
+# dd prints "765 MB/s" or "1.1 GB/s".
+value, unit = (sys.argv[3].split() + ["", ""])[:2] if sys.argv[3] else ("0", "MB/s")
+sync_mb = float(value or 0) * {"kB/s": 0.001, "MB/s": 1, "GB/s": 1000}.get(unit, 1)
 print("\n## Side by side\n")
 print("| workload | Coffer | Ceph RGW | Coffer / RGW | Coffer p99 | RGW p99 |")
 print("|---|---|---|---|---|---|")
@@ -157,7 +159,7 @@ for w in ["put-4k-plain", "get-4k-plain", "put-4k-kms", "get-4k-kms",
 print("\n## Against the limits\n")
 c = runs.get("coffer put-big-plain")
 if c and sync_mb:
-    print("- 1 GiB PUT: %.0f MB/s, %.0f%% of dd's fdatasync write (%.0f MB/s)." %
+    print("- Large PUT: %.0f MB/s, %.0f%% of dd's fdatasync write (%.0f MB/s)." %
           (c["mb_per_s"], 100 * c["mb_per_s"] / sync_mb, sync_mb))
 c, k = runs.get("coffer get-big-plain"), runs.get("coffer get-big-kms")
 if c and k:
