@@ -24,8 +24,9 @@ http::Task<BodyRead> RequestBody::Next(std::string& out) {
       if (!out.empty()) co_return BodyRead{BodyRead::Kind::kData, std::nullopt, {}};
       continue;
     }
-    raw_.resize(kReadSize);
-    auto n = co_await exchange_.ReadSome(raw_.data(), raw_.size());
+    if (!raw_ && !exchange_.body_done()) raw_ = std::make_unique_for_overwrite<char[]>(kReadSize);
+    absl::StatusOr<size_t> n = 0;
+    if (raw_) n = co_await exchange_.ReadSome(raw_.get(), kReadSize);
     if (!n.ok()) {
       finished_ = true;
       co_return BodyRead{BodyRead::Kind::kTransportError, std::nullopt, n.status()};
@@ -37,7 +38,7 @@ http::Task<BodyRead> RequestBody::Next(std::string& out) {
       }
       break;
     }
-    if (auto err = decoder_.Feed(std::string_view(raw_.data(), *n), out)) {
+    if (auto err = decoder_.Feed(std::string_view(raw_.get(), *n), out)) {
       finished_ = true;
       co_return BodyRead{BodyRead::Kind::kAuthError, std::move(err), {}};
     }

@@ -7,6 +7,7 @@
 // transport status. One RequestBody per request; not thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +48,9 @@ class RequestBody {
   http::Exchange& exchange_;
   int64_t declared_length_;
   auth::PayloadDecoder decoder_;
-  std::string raw_;
+  // Made on the first read that needs it, uninitialized: a request whose body is
+  // already in hand (KMS, IAM, ...) never pays for zeroing 256 KiB.
+  std::unique_ptr<char[]> raw_;
   std::string prefill_;
   bool finished_ = false;
 };
