@@ -127,6 +127,15 @@ http::Task<OpResult> HeadBucket(S3Context& ctx) {
   co_return std::nullopt;
 }
 
+http::Task<OpResult> DeleteBucketConfig(S3Context& ctx, const char* action, const char* config) {
+  auto bucket = co_await LoadBucket(ctx, Access{action, std::nullopt});
+  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
+  auto s = ctx.catalog.PutBucketConfig(ctx.bucket, config, std::nullopt);
+  if (!s.ok()) co_return FromStatus(s);
+  co_await ctx.ReplyEmpty(204);
+  co_return std::nullopt;
+}
+
 http::Task<OpResult> DeleteBucket(S3Context& ctx) {
   auto bucket = co_await LoadBucket(ctx, Access{"s3:DeleteBucket", std::nullopt});
   if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;

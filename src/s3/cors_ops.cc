@@ -63,12 +63,7 @@ http::Task<OpResult> GetBucketCors(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketCors(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketCORS", std::nullopt});
-  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "cors", std::nullopt);
-  if (!s.ok()) co_return FromStatus(s);
-  co_await ctx.ReplyEmpty(204);
-  co_return std::nullopt;
+  co_return co_await DeleteBucketConfig(ctx, "s3:PutBucketCORS", "cors");
 }
 
 http::Task<OpResult> CorsPreflight(S3Context& ctx) {

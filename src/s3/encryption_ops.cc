@@ -29,12 +29,7 @@ http::Task<OpResult> GetBucketEncryption(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketEncryption(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutEncryptionConfiguration", std::nullopt});
-  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "encryption", std::nullopt);
-  if (!s.ok()) co_return FromStatus(s);
-  co_await ctx.ReplyEmpty(204);
-  co_return std::nullopt;
+  co_return co_await DeleteBucketConfig(ctx, "s3:PutEncryptionConfiguration", "encryption");
 }
 
 }  // namespace coffer::s3

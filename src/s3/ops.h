@@ -20,6 +20,9 @@ S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx);
 // x-amz-version-id, for buckets that have (or had) versioning and for real version ids.
 void AddVersionHeader(http::ResponseHeader& head, const BucketInfo& bucket,
                       const std::string& version_id);
+// The Delete* operation of a bucket configuration stored under `config` (policy, cors,
+// encryption, ...): checks `action` on the bucket, removes it, answers 204.
+http::Task<OpResult> DeleteBucketConfig(S3Context& ctx, const char* action, const char* config);
 
 http::Task<OpResult> ListBuckets(S3Context& ctx);
 http::Task<OpResult> CreateBucket(S3Context& ctx);

@@ -48,12 +48,7 @@ http::Task<OpResult> GetBucketPolicy(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketPolicy(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, Access{"s3:DeleteBucketPolicy", std::nullopt});
-  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "policy", std::nullopt);
-  if (!s.ok()) co_return FromStatus(s);
-  co_await ctx.ReplyEmpty(204);
-  co_return std::nullopt;
+  co_return co_await DeleteBucketConfig(ctx, "s3:DeleteBucketPolicy", "policy");
 }
 
 http::Task<OpResult> GetBucketPolicyStatus(S3Context& ctx) {
@@ -113,12 +108,7 @@ http::Task<OpResult> GetPublicAccessBlock(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeletePublicAccessBlock(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketPublicAccessBlock", std::nullopt});
-  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "publicAccessBlock", std::nullopt);
-  if (!s.ok()) co_return FromStatus(s);
-  co_await ctx.ReplyEmpty(204);
-  co_return std::nullopt;
+  co_return co_await DeleteBucketConfig(ctx, "s3:PutBucketPublicAccessBlock", "publicAccessBlock");
 }
 
 }  // namespace coffer::s3

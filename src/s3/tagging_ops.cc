@@ -144,12 +144,7 @@ http::Task<OpResult> GetBucketTagging(S3Context& ctx) {
 }
 
 http::Task<OpResult> DeleteBucketTagging(S3Context& ctx) {
-  auto bucket = co_await LoadBucket(ctx, Access{"s3:PutBucketTagging", std::nullopt});
-  if (auto* err = std::get_if<S3Error>(&bucket)) co_return *err;
-  auto s = ctx.catalog.PutBucketConfig(ctx.bucket, "tagging", std::nullopt);
-  if (!s.ok()) co_return FromStatus(s);
-  co_await ctx.ReplyEmpty(204);
-  co_return std::nullopt;
+  co_return co_await DeleteBucketConfig(ctx, "s3:PutBucketTagging", "tagging");
 }
 
 }  // namespace coffer::s3
