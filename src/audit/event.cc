@@ -1,5 +1,7 @@
 #include "audit/event.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_split.h"
 #include "audit/layout.h"
 
@@ -28,37 +30,24 @@ json UserIdentity(const std::optional<iam::Principal>& p, const std::string& inv
   return u;
 }
 
-json Redact(const json& params, const std::vector<std::string>& fields) {
-  if (params.is_array()) {
-    json out = json::array();
-    for (const auto& v : params) out.push_back(Redact(v, fields));
-    return out;
-  }
-  if (!params.is_object()) return params;
-  json out = json::object();
-  for (auto it = params.begin(); it != params.end(); ++it) {
-    bool drop = false;
-    for (const auto& f : fields) drop = drop || it.key() == f;
-    if (!drop) out[it.key()] = Redact(it.value(), fields);
-  }
-  return out;
-}
-
 namespace {
 
-json CamelCase(const json& v, bool keep_keys) {
+// One walk: drops the secret fields and camelCases the member names (`keep_keys` inside
+// an encryption context, whose keys are the user's).
+json Parameters(const json& v, const std::vector<std::string>& secret, bool keep_keys) {
   if (v.is_array()) {
     json out = json::array();
-    for (const auto& x : v) out.push_back(CamelCase(x, false));
+    for (const auto& x : v) out.push_back(Parameters(x, secret, false));
     return out;
   }
   if (!v.is_object()) return v;
   json out = json::object();
   for (auto it = v.begin(); it != v.end(); ++it) {
+    if (std::find(secret.begin(), secret.end(), it.key()) != secret.end()) continue;
     std::string key = it.key();
     const bool context = key.find("EncryptionContext") != std::string::npos;
     if (!keep_keys && !key.empty() && key[0] >= 'A' && key[0] <= 'Z') key[0] = key[0] - 'A' + 'a';
-    out[key] = CamelCase(it.value(), context);
+    out[key] = Parameters(it.value(), secret, context);
   }
   return out;
 }
@@ -67,7 +56,7 @@ json CamelCase(const json& v, bool keep_keys) {
 
 json ApiParameters(const json& api, const std::vector<std::string>& secret_fields) {
   if (api.is_null()) return api;
-  return CamelCase(Redact(api, secret_fields), false);
+  return Parameters(api, secret_fields, false);
 }
 
 Resource KmsKeyResource(const std::string& key_arn) {

@@ -49,12 +49,9 @@ struct Event {
 nlohmann::json UserIdentity(const std::optional<iam::Principal>& principal,
                             const std::string& invoked_by);
 
-// A copy of `params` with the named fields (at any depth) removed.
-nlohmann::json Redact(const nlohmann::json& params, const std::vector<std::string>& fields);
-
-// An API's JSON input or output as CloudTrail shows it: `secret_fields` removed and the
-// member names camelCased ("KeyId" -> "keyId"), except the user's own keys inside
-// encryption contexts.
+// An API's JSON input or output as CloudTrail shows it: `secret_fields` removed at any
+// depth and the member names camelCased ("KeyId" -> "keyId"), except the user's own
+// keys inside encryption contexts.
 nlohmann::json ApiParameters(const nlohmann::json& api, const std::vector<std::string>& secret_fields);
 
 // KMS ARN helpers for resources.
