@@ -6,38 +6,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/release
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 ROUNDS=${2:-3}
 STAMP=$(date -u +%Y%m%d-%H%M)
 OUT=bench/results/audit-$STAMP
 WORK=$(mktemp -d /tmp/coffer-bench-XXXX)
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 export AWS_ACCESS_KEY_ID=AKIABENCHAUDIT000000 AWS_SECRET_ACCESS_KEY=benchAuditSecret/0123456789abcdefghijk
 export COFFER_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID COFFER_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY
-PID=
-start() {
-  "$BIN/coffer" server --data "$WORK/data" --address 127.0.0.1:$PORT "$@" >>"$WORK/server.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.05; done
-  echo "server did not start"; cat "$WORK/server.log"; exit 1
-}
-stop() { kill $PID; wait $PID || true; }
-trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+COFFER_PID=
+trap 'kill $COFFER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 run() {  # label suffix, server flags...
   local label=$1; shift
-  start "$@"
+  start_coffer "$PORT" "$WORK/data" "$WORK/server.log" "$@"
   bench=("$BIN/coffer-bench" --endpoint https://127.0.0.1:$PORT --ca "$WORK/data/tls/ca.pem"
          --json "$OUT.jsonl" --duration ${SECONDS_PER_RUN}s)
   "${bench[@]}" --label "put 4KiB sse-kms $label" --op put --sse kms --size 4KiB \
     --concurrency 64 --objects 1000 | tee -a "$OUT.md"
   "${bench[@]}" --label "kms-generate-data-key $label" --op kms-generate-data-key \
     --concurrency 16 | tee -a "$OUT.md"
-  stop
+  stop_coffer
 }
 {
   echo "# coffer-bench: audit trail on and off ($STAMP UTC)"
   echo
-  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
+  echo "Machine: $(machine)."
   echo "${SECONDS_PER_RUN} s per run, $ROUNDS rounds."
   echo '```'
 } >"$OUT.md"

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/build/release
 PEER=${CEPH_PEER_DIR:-$ROOT/../shared/peers/ceph-rgw}
+. bench/lib.sh
 QUICK=${1:-}
 SECS=10; BIG=1GiB; BIG_N=2
 if [ "$QUICK" = "--quick" ]; then SECS=3; BIG=64MiB; BIG_N=2; fi
@@ -29,15 +30,11 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return; sleep 0.05; done; return 1; }
 
 {
   echo "# Coffer vs Ceph RGW and the machine's limits ($STAMP UTC${QUICK:+, quick: $BIG objects, $SECS s runs})"
   echo
-  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-       "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r);" \
-       "$(openssl version | cut -d' ' -f1-2); $(dpkg-query -W -f='radosgw ${Version}' radosgw)."
+  echo "Machine: $(machine); $(dpkg-query -W -f='radosgw ${Version}' radosgw)."
   echo "Load generator, servers and yardsticks share the same cores, over loopback."
   echo
 } >"$OUT.md"
@@ -90,13 +87,10 @@ kill "${PIDS[-1]}"; unset 'PIDS[-1]'
 RGW_ENDPOINT=$S3_ENDPOINT RGW_KEY=$AWS_ACCESS_KEY_ID RGW_SECRET=$AWS_SECRET_ACCESS_KEY
 CPORT=$(free_port); CTLS=$(free_port)
 export COFFER_ROOT_ACCESS_KEY=AKIACOMPARE000000000 COFFER_ROOT_SECRET_KEY=compareSecret/0123456789abcdefghijklm
-"$BIN/coffer" server --data "$WORK/coffer" --address 127.0.0.1:$CPORT --no-tls --allow-insecure-sse \
-  >"$WORK/coffer.log" 2>&1 &
-PIDS+=($!)
-wait_port $CPORT
-"$BIN/coffer" server --data "$WORK/coffer-tls" --address 127.0.0.1:$CTLS >"$WORK/coffer-tls.log" 2>&1 &
-PIDS+=($!)
-wait_port $CTLS
+start_coffer "$CPORT" "$WORK/coffer" "$WORK/coffer.log" --no-tls --allow-insecure-sse
+PIDS+=("$COFFER_PID")
+start_coffer "$CTLS" "$WORK/coffer-tls" "$WORK/coffer-tls.log"
+PIDS+=("$COFFER_PID")
 
 bench() {  # target label args...
   local target=$1 label=$2; shift 2

@@ -6,33 +6,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/release
+. bench/lib.sh
 QUICK=${1:-}
 SMALL_SECONDS=10; BIG=1GiB; BIG_PUTS=2; BIG_GETS=3; BK_PUTS=10000
 if [ "$QUICK" = "--quick" ]; then SMALL_SECONDS=2; BIG=64MiB; BK_PUTS=1000; fi
 STAMP=$(date -u +%Y%m%d-%H%M)
 OUT=bench/results/sse-$STAMP
 WORK=$(mktemp -d /tmp/coffer-bench-XXXX)
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 export AWS_ACCESS_KEY_ID=AKIABENCHSSE00000000 AWS_SECRET_ACCESS_KEY=benchSseSecret/0123456789abcdefghijklm
 export COFFER_ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID COFFER_ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY
-PID=
-start() {
-  "$BIN/coffer" server --data "$WORK/data" --address 127.0.0.1:$PORT >>"$WORK/server.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.05; done
-  echo "server did not start"; cat "$WORK/server.log"; exit 1
-}
-stop() { kill $PID; wait $PID || true; }
+COFFER_PID=
+start() { start_coffer "$PORT" "$WORK/data" "$WORK/server.log"; }
+stop() { stop_coffer; }
 kms_calls() { grep -o 'S3 encryption made [0-9]* KMS calls' "$WORK/server.log" | tail -1 | awk '{print $4}'; }
-trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $COFFER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 bench() { "$BIN/coffer-bench" --endpoint https://127.0.0.1:$PORT --ca "$WORK/data/tls/ca.pem" --json "$OUT.jsonl" "$@"; }
 
 {
   echo "# coffer-bench: SSE modes ($STAMP UTC)"
   echo
-  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-       "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)," \
-       "$(openssl version | cut -d' ' -f1-2). Coffer over HTTPS on loopback, client and server on the same cores."
+  echo "Machine: $(machine). Coffer over HTTPS on loopback, client and server on the same cores."
   echo "\`none\` sends no SSE header: Coffer then encrypts with SSE-S3, as AWS does."
   echo
 } >"$OUT.md"
