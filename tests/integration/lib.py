@@ -109,6 +109,14 @@ class Server:
             raise RuntimeError("coffer admin %s failed: %s" % (args, out.stderr))
         return json.loads(out.stdout)
 
+    def add_account(self, name):
+        """Before the first start: initializes the data folder (a start and a stop), then
+        creates another account; returns (its id, its root access key)."""
+        self.start()
+        self.stop()
+        account = self.admin("create-account", "--name", name)["AccountId"]
+        return account, self.admin("create-access-key", "--account", account)
+
     def start(self):
         args = [COFFER_BIN, "server", "--data", self.data,
                 "--address", "127.0.0.1:%d" % self.port, "--region", self.region]

@@ -248,10 +248,7 @@ class BucketPolicyTests(IamTestCase):
 class CrossAccountTests(IamTestCase):
     @classmethod
     def prepare(cls, server):
-        server.start()
-        server.stop()
-        cls.account_b = server.admin("create-account", "--name", "b")["AccountId"]
-        cls.root_b = server.admin("create-access-key", "--account", cls.account_b)
+        cls.account_b, cls.root_b = server.add_account("b")
 
     def test_both_sides_must_allow(self):
         a_account = self.client("sts").get_caller_identity()["Account"]

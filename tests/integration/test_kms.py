@@ -1404,10 +1404,7 @@ class CliTests(KmsTestCase):
 class CrossAccountTests(KmsTestCase):
     @classmethod
     def prepare(cls, server):
-        server.start()
-        server.stop()
-        cls.account_b = server.admin("create-account", "--name", "b")["AccountId"]
-        cls.root_b = server.admin("create-access-key", "--account", cls.account_b)
+        cls.account_b, cls.root_b = server.add_account("b")
 
     def test_key_arn_use_from_another_account(self):
         key = self.new_key(Description="A's key")

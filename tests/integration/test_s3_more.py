@@ -331,10 +331,7 @@ class TaggingAndConditionsTests(ServerTestCase):
 class AclTests(ServerTestCase):
     @classmethod
     def prepare(cls, server):
-        server.start()
-        server.stop()
-        account = server.admin("create-account", "--name", "other")
-        cls.other_key = server.admin("create-access-key", "--account", account["AccountId"])
+        _, cls.other_key = server.add_account("other")
 
     def other(self):
         return self.server.client(key=self.other_key["AccessKeyId"],
