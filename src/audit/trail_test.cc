@@ -53,6 +53,18 @@ class TrailTest : public ::testing::Test {
   }
 
   std::vector<std::string> Problems() { return ValidateTrail(dir_, public_).problems; }
+  // Validates the trail, expecting no problem; the report, for its counts.
+  ValidationReport ExpectValid() {
+    ValidationReport report = ValidateTrail(dir_, public_);
+    EXPECT_TRUE(report.ok()) << report.problems[0];
+    return report;
+  }
+  // Records in all log files.
+  size_t RecordCount() {
+    size_t records = 0;
+    for (const auto& f : ListLogs(dir_)) records += json::parse(*ReadFile(Path(f)))["Records"].size();
+    return records;
+  }
   std::string Path(const std::string& rel) { return dir_ + "/" + rel; }
   void Overwrite(const std::string& rel, const std::string& content) {
     std::ofstream(Path(rel), std::ios::binary | std::ios::trunc) << content;
@@ -78,8 +90,7 @@ TEST_F(TrailTest, WritesCloudTrailFilesAndSignedChainedDigests) {
   json d = json::parse(*ReadFile(Path(digests[2])));
   EXPECT_EQ(d["previousDigestFile"], digests[1]);
   EXPECT_EQ(d["logFiles"][0]["file"], logs[2]);
-  auto report = ValidateTrail(dir_, public_);
-  EXPECT_TRUE(report.ok()) << report.problems[0];
+  auto report = ExpectValid();
   EXPECT_EQ(report.digests, 3);
   EXPECT_EQ(report.log_files, 3);
   // Another key does not validate them.
@@ -143,8 +154,7 @@ TEST_F(TrailTest, FilesLeftOpenByACrashAreRepairedAndDigested) {
   json repaired = json::parse(*ReadFile(Path(rel)));
   ASSERT_EQ(repaired["Records"].size(), 1u);
   EXPECT_EQ(repaired["Records"][0]["eventName"], "A");
-  auto report = ValidateTrail(dir_, public_);
-  EXPECT_TRUE(report.ok()) << report.problems[0];
+  ExpectValid();
 }
 
 TEST_F(TrailTest, RotatesBySizeAndDigestsEveryFile) {
@@ -162,12 +172,8 @@ TEST_F(TrailTest, RotatesBySizeAndDigestsEveryFile) {
   }
   (*trail)->Stop();
   EXPECT_GE(ListLogs(dir_).size(), 3u);
-  size_t records = 0;
-  for (const auto& f : ListLogs(dir_)) records += json::parse(*ReadFile(Path(f)))["Records"].size();
-  EXPECT_EQ(records, 40u);
-  auto report = ValidateTrail(dir_, public_);
-  EXPECT_TRUE(report.ok()) << report.problems[0];
-  EXPECT_EQ(report.log_files, static_cast<int>(ListLogs(dir_).size()));
+  EXPECT_EQ(RecordCount(), 40u);
+  EXPECT_EQ(ExpectValid().log_files, static_cast<int>(ListLogs(dir_).size()));
 }
 
 TEST_F(TrailTest, AFullDiskIsReportedAndRetriedNotDropped) {
@@ -194,11 +200,8 @@ TEST_F(TrailTest, AFullDiskIsReportedAndRetriedNotDropped) {
   EXPECT_GT(errors(), errors_before);  // reported
   setrlimit(RLIMIT_FSIZE, &old_limit);  // space again: the kept batch is written
   (*trail)->Stop();
-  size_t records = 0;
-  for (const auto& f : ListLogs(dir_)) records += json::parse(*ReadFile(Path(f)))["Records"].size();
-  EXPECT_EQ(records, 20u);
-  auto report = ValidateTrail(dir_, public_);
-  EXPECT_TRUE(report.ok()) << report.problems[0];
+  EXPECT_EQ(RecordCount(), 20u);
+  ExpectValid();
 }
 
 TEST_F(TrailTest, AFullQueueDropsInsteadOfBlocking) {
