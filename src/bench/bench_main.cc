@@ -213,7 +213,6 @@ class Bench {
     Request r;
     r.method = "PUT";
     r.path = "/" + o_.bucket;
-    r.payload_hash = HexLower(crypto::Sha256(""));
     auto res = c->Send(r);
     if (!res.ok()) return res.status();
     if (res->status != 200 && res->status != 409)
@@ -265,7 +264,6 @@ class Bench {
     Request r;
     r.path = ObjectPath(key);
     if (ranged) r.headers.emplace_back("range", absl::StrCat("bytes=", first, "-", first + length - 1));
-    r.payload_hash = HexLower(crypto::Sha256(""));
     sse_.Add(r, true);
     uint64_t seed = Pattern::SeedOf(key);
     uint64_t at = first;
@@ -287,7 +285,6 @@ class Bench {
     Request r;
     r.method = "HEAD";
     r.path = ObjectPath(key);
-    r.payload_hash = HexLower(crypto::Sha256(""));
     sse_.Add(r, true);
     return Timed(c, std::move(r), rec, 0, [&](const Response& res) {
       if (res.Header("content-length") == std::to_string(o_.size)) return true;
@@ -300,7 +297,6 @@ class Bench {
     Request r;
     r.method = "DELETE";
     r.path = ObjectPath(key);
-    r.payload_hash = HexLower(crypto::Sha256(""));
     return Timed(c, std::move(r), rec, 0, [](const Response&) { return true; });
   }
 
@@ -308,7 +304,6 @@ class Bench {
     Request r;
     r.path = "/" + o_.bucket;
     r.query = "list-type=2&max-keys=1000";
-    r.payload_hash = HexLower(crypto::Sha256(""));
     return Timed(c, std::move(r), rec, 0, [](const Response&) { return true; });
   }
 
@@ -320,7 +315,6 @@ class Bench {
     create.method = "POST";
     create.path = ObjectPath(key);
     create.query = "uploads=";
-    create.payload_hash = HexLower(crypto::Sha256(""));
     sse_.Add(create, false);
     auto res = c.Send(create);
     if (!res.ok() || res->status != 200) return Fail(res, rec);

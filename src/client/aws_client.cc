@@ -132,7 +132,11 @@ absl::StatusOr<Response> AwsClient::Send(Request req,
   if (req.body_size > 0 || req.method == "PUT" || req.method == "POST")
     signable.headers.emplace_back("content-length", std::to_string(req.body_size));
   std::string payload_hash = req.payload_hash;
-  if (payload_hash.empty()) payload_hash = HexLower(crypto::Sha256(req.body_bytes));
+  if (payload_hash.empty()) {
+    static const std::string kEmptyBodySha256 = HexLower(crypto::Sha256(""));
+    payload_hash =
+        req.body_bytes.empty() ? kEmptyBodySha256 : HexLower(crypto::Sha256(req.body_bytes));
+  }
   auth::CredentialScope scope{"", region_, req.service};
   auth::SignRequest(signable, creds_, scope, absl::Now(), payload_hash);
 
