@@ -322,13 +322,17 @@ absl::Status Trail::RecoverOpenFiles() {
 
 void Trail::PruneIndex(absl::Time now) {
   last_prune_ = now;
-  // Keys are account | inverted time: within each account, the old entries come last.
-  const absl::Time cutoff = now - o_.retention;
+  // Keys are account | inverted time, so each account's entries older than the cutoff
+  // are the tail of its range: seek to it rather than read every newer entry.
+  const absl::Time last_kept = now - o_.retention;
   storage::WriteBatch batch;
-  for (auto it = meta_->Scan(storage::Table::kAudit, ""); it->Valid(); it->Next()) {
-    auto when = IndexKeyTime(it->key());
-    if (when && *when < cutoff) batch.Delete(storage::Table::kAudit, it->key());
-    if (batch.ops().size() >= 10000) break;
+  auto it = meta_->Scan(storage::Table::kAudit, "");
+  while (it->Valid() && batch.ops().size() < 10000) {
+    const std::string account(it->key().substr(0, 12));
+    it->Seek(IndexSeekKey(account, last_kept - absl::Microseconds(1)));
+    for (; it->Valid() && it->key().starts_with(account) && batch.ops().size() < 10000;
+         it->Next())
+      batch.Delete(storage::Table::kAudit, it->key());
   }
   if (!batch.empty()) (void)meta_->Write(batch, false);
 }

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "audit/layout.h"
 #include "audit/validate.h"
@@ -202,6 +203,36 @@ TEST_F(TrailTest, AFullDiskIsReportedAndRetriedNotDropped) {
   (*trail)->Stop();
   EXPECT_EQ(RecordCount(), 20u);
   ExpectValid();
+}
+
+TEST_F(TrailTest, RetentionPrunesOnlyOldIndexEntriesOfEveryAccount) {
+  TrailOptions o;
+  o.dir = dir_;
+  o.retention = absl::Hours(1);
+  auto record = [&](Trail& t, const std::string& account, absl::Duration age) {
+    Event e;
+    e.time = absl::Now() - age;
+    e.name = "Decrypt";
+    e.recipient_account = account;
+    ASSERT_TRUE(t.Record(std::move(e)));
+  };
+  {
+    auto trail = Trail::Open(o, meta_.get(), key_.Copy());
+    for (const char* account : {"111111111111", "222222222222", "333333333333"}) {
+      record(**trail, account, absl::Hours(3));
+      record(**trail, account, absl::Minutes(59));
+      record(**trail, account, absl::Hours(2));
+    }
+    (*trail)->Stop();
+  }
+  Trail::Open(o, meta_.get(), key_.Copy())->get()->Stop();  // a new writer prunes at once
+  std::map<std::string, int> left;
+  for (auto it = meta_->Scan(storage::Table::kAudit, ""); it->Valid(); it->Next()) {
+    ++left[std::string(it->key().substr(0, 12))];
+    EXPECT_GT(*IndexKeyTime(it->key()), absl::Now() - absl::Hours(1));
+  }
+  EXPECT_EQ(left, (std::map<std::string, int>{
+                      {"111111111111", 1}, {"222222222222", 1}, {"333333333333", 1}}));
 }
 
 TEST_F(TrailTest, AFullQueueDropsInsteadOfBlocking) {
