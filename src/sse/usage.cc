@@ -50,15 +50,14 @@ absl::Status Usage::Flush() {
 
 absl::StatusOr<std::vector<UsageRow>> Usage::Read(storage::MetaStore* meta) {
   std::vector<UsageRow> rows;
-  for (auto it = meta->Scan(storage::Table::kSystem, kPrefix);
-       it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
+  auto it = meta->Scan(storage::Table::kSystem, kPrefix);
+  for (; it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
     std::vector<std::string> parts =
         absl::StrSplit(std::string(it->key().substr(sizeof(kPrefix) - 1)), '\0');
     if (parts.size() != 4) continue;
     rows.push_back({parts[0], parts[1], parts[2], parts[3], Decode(it->value())});
   }
-  if (auto it = meta->Scan(storage::Table::kSystem, kPrefix); !it->status().ok())
-    return it->status();
+  if (!it->status().ok()) return it->status();  // the scan stopped on an error
   return rows;
 }
 
