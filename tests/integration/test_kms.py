@@ -5,11 +5,11 @@ it, and AWS's error where it does not; the failure cases with AWS's exception na
 HTTP statuses; key policies and their conditions, IAM policies, grants, cross-account
 use) and through `aws kms` (CliTests: every operation once, with errors); throttling;
 deletion and automatic rotation when due (the server restarted under faketime); and a
-coverage table of every operation in AWS's model (data/kms-model.json).
+coverage table of every operation in AWS's model (models/kms.json).
 
 Debian's boto3 and aws CLI predate some KMS operations (RotateKeyOnDemand,
 ListKeyRotations, RotationPeriodInDays): both clients are given AWS's current model,
-data/kms-model.json, through their data path (AWS_DATA_PATH for the CLI).
+models/kms.json, through their data path (AWS_DATA_PATH for the CLI).
 """
 import base64
 import datetime
@@ -35,7 +35,7 @@ from botocore.credentials import Credentials
 from lib import ROOT_KEY, ROOT_SECRET, Server, ServerTestCase, send_raw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL_PATH = os.path.join(HERE, "data", "kms-model.json")
+MODEL_PATH = os.path.join(HERE, "models", "kms.json")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 KEY_ARN = re.compile(r"^arn:aws:kms:us-east-1:(\d{12}):key/"
                      r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
