@@ -1,4 +1,7 @@
 // PutObject, GetObject/HeadObject, DeleteObject, DeleteObjects.
+#include <algorithm>
+#include <memory>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "base/encoding.h"
@@ -271,12 +274,15 @@ http::Task<OpResult> GetObject(S3Context& ctx) {
   if (ctx.is_head() || !opened->body) co_return std::nullopt;
   BodyReader body(std::move(opened->body),
                   std::move(std::get<std::optional<sse::BodyKeys>>(keys)));
-  std::string buf(kReadBlock, '\0');
+  // No bigger than the answer, and not zeroed: a 4 KiB GET does not clear 256 KiB.
+  const size_t block =
+      static_cast<size_t>(std::min<uint64_t>(kReadBlock, std::max<uint64_t>(length, 1)));
+  auto buf = std::make_unique_for_overwrite<char[]>(block);
   const uint64_t end = first + length;
   for (uint64_t offset = first; offset < end;) {
-    auto n = body.ReadAt(offset, buf.data(), std::min<uint64_t>(buf.size(), end - offset));
+    auto n = body.ReadAt(offset, buf.get(), std::min<uint64_t>(block, end - offset));
     if (!n.ok() || *n == 0) break;  // headers are sent: all we can do is cut the body short
-    if (!(co_await ctx.exchange().WriteBody(std::string_view(buf.data(), *n))).ok()) break;
+    if (!(co_await ctx.exchange().WriteBody(std::string_view(buf.get(), *n))).ok()) break;
     offset += *n;
   }
   co_return std::nullopt;
