@@ -24,7 +24,7 @@ absl::StatusOr<Stores> OpenStores(const std::string& data_path) {
   auto meta = storage::OpenRocksMetaStore(s.dir->Path("meta"));
   if (!meta.ok()) return meta.status();
   s.meta = *std::move(meta);
-  auto blobs = storage::BlobStore::Open(s.dir->Path("blobs"));
+  auto blobs = storage::BlobStore::Open(s.dir->Path("blobs"), s.meta.get());
   if (!blobs.ok()) return blobs.status();
   s.blobs = *std::move(blobs);
   s.identities = std::make_unique<iam::IdentityStore>(s.meta.get(), s.root_key);

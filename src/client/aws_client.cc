@@ -157,16 +157,15 @@ absl::StatusOr<Response> AwsClient::Send(Request req,
     bhttp::write_header(stream, sr, ec);
   });
   if (ec) return fail("write header");
-  // The body, 256 KiB at a time.
+  if (!io_) io_.reset(new char[kIoBuffer]);
+  // The body, kIoBuffer bytes at a time.
   if (req.body_size > 0) {
-    std::string chunk;
     for (uint64_t off = 0; off < req.body_size && !ec;) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(256 << 10, req.body_size - off));
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kIoBuffer, req.body_size - off));
       std::string_view piece;
       if (req.body) {
-        chunk.resize(n);
-        req.body(off, chunk.data(), n);
-        piece = chunk;
+        req.body(off, io_.get(), n);
+        piece = std::string_view(io_.get(), n);
       } else {
         piece = std::string_view(req.body_bytes).substr(off, n);
       }
@@ -187,15 +186,14 @@ absl::StatusOr<Response> AwsClient::Send(Request req,
   if (ec) return fail("read header");
   res.status = parser.get().result_int();
   for (const auto& f : parser.get()) res.headers.emplace_back(f.name_string(), f.value());
-  std::string buf(256 << 10, '\0');
   while (!parser.is_done()) {
-    parser.get().body().data = buf.data();
-    parser.get().body().size = buf.size();
+    parser.get().body().data = io_.get();
+    parser.get().body().size = kIoBuffer;
     conn_->With([&](auto& stream) { bhttp::read(stream, conn_->buffer, parser, ec); });
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) return fail("read body");
-    size_t n = buf.size() - parser.get().body().size;
-    std::string_view piece(buf.data(), n);
+    size_t n = kIoBuffer - parser.get().body().size;
+    std::string_view piece(io_.get(), n);
     res.body_size += n;
     if (res.body.size() < keep_body)
       res.body.append(piece.substr(0, std::min(n, keep_body - res.body.size())));

@@ -73,6 +73,10 @@ class AwsClient {
   auth::Credentials creds_;
   std::string region_;
   std::unique_ptr<Conn> conn_;
+  // Bodies pass through this buffer, made once per client and never zeroed: a fresh
+  // 256 KiB buffer per request cost more than the request itself.
+  static constexpr size_t kIoBuffer = 256 << 10;
+  std::unique_ptr<char[]> io_;
 };
 
 }  // namespace coffer::client

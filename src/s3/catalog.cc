@@ -74,7 +74,7 @@ void Catalog::CollectGarbage(const std::vector<std::string>& blob_ids) {
         continue;
       }
     }
-    if (!blobs_->Delete(id).ok()) continue;  // retried at the next start
+    if (!blobs_->Delete(id, done).ok()) continue;  // retried at the next start
     done.Delete(Table::kBlobs, GarbageKey(id));
   }
   if (!done.empty()) (void)meta_->Write(done, /*sync=*/false);

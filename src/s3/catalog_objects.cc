@@ -114,8 +114,9 @@ absl::StatusOr<ObjectInfo> Catalog::PutObject(const std::string& bucket, ObjectI
                                               std::unique_ptr<storage::BlobWriter> body,
                                               const WriteConditions& conditions) {
   object.parts.clear();
+  storage::WriteBatch batch;  // a small body joins the version's metadata here
   if (body) {
-    if (auto s = body->Commit(); !s.ok()) return s;
+    if (auto s = body->Commit(batch); !s.ok()) return s;
     object.parts.push_back(PartRef{0, body->size(), body->id(), "", ""});
   }
   std::vector<std::string> garbage;
@@ -130,7 +131,6 @@ absl::StatusOr<ObjectInfo> Catalog::PutObject(const std::string& bucket, ObjectI
       if (!current.ok()) return current.status();
       if (auto s = CheckConditions(conditions, *current); !s.ok()) return s;
     }
-    storage::WriteBatch batch;
     auto staged = StageVersion(bucket, **info, object, batch);
     if (!staged.ok()) return staged.status();
     garbage = *std::move(staged);

@@ -32,8 +32,9 @@ absl::StatusOr<UploadInfo> Catalog::GetUpload(const std::string& bucket, const s
 absl::Status Catalog::PutPart(const std::string& bucket, const std::string& key,
                               const std::string& upload_id, UploadedPart part,
                               std::unique_ptr<storage::BlobWriter> body) {
+  storage::WriteBatch batch;  // a small body joins the part's metadata here
   if (body) {
-    if (auto s = body->Commit(); !s.ok()) return s;
+    if (auto s = body->Commit(batch); !s.ok()) return s;
     part.blob_id = body->id();
   }
   std::vector<std::string> garbage;
@@ -42,7 +43,6 @@ absl::Status Catalog::PutPart(const std::string& bucket, const std::string& key,
     auto upload = GetUpload(bucket, key, upload_id);
     if (!upload.ok()) return upload.status();  // aborted meanwhile
     if (upload->completed) return absl::NotFoundError("no such upload");
-    storage::WriteBatch batch;
     const std::string pkey = PartKey(upload_id, part.number);
     auto old = meta_->Get(Table::kParts, pkey);
     if (!old.ok()) return old.status();

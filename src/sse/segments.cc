@@ -117,9 +117,9 @@ absl::Status SegmentWriter::Append(std::string_view data) {
   return absl::OkStatus();
 }
 
-absl::Status SegmentWriter::Commit() {
+absl::Status SegmentWriter::Commit(storage::WriteBatch& batch) {
   if (auto s = Flush(true); !s.ok()) return s;
-  return inner_->Commit();
+  return inner_->Commit(batch);
 }
 
 SegmentReader::SegmentReader(const BodyKeys& keys, uint32_t part, uint64_t plain_size,

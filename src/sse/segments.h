@@ -50,7 +50,7 @@ class SegmentWriter : public storage::BlobWriter {
   ~SegmentWriter() override;
   const std::string& id() const override { return inner_->id(); }
   absl::Status Append(std::string_view data) override;
-  absl::Status Commit() override;  // writes the final segment, then commits `inner`
+  absl::Status Commit(storage::WriteBatch& batch) override;  // final segment, then `inner`
   uint64_t size() const override { return plain_size_; }
 
  private:

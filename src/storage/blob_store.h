@@ -1,14 +1,24 @@
-// BlobStore: object bodies as files, with a two-phase commit around the metadata.
+// BlobStore: object bodies, as files or (small ones) inside the metadata store, with a
+// two-phase commit around the metadata.
 //
-//   1. NewBlob() creates DIR/staging/<id>; Append() streams bytes into it.
-//   2. Commit() makes the bytes and the file name durable (fdatasync + directory fsync).
-//   3. The caller commits metadata that references <id> (MetaStore::Write, sync).
-//   4. Publish(id) moves the file to DIR/live/<id[0:2]>/<id>.
-// Open() finds a blob in either place, so readers never see a gap between 3 and 4.
-// After a crash, every file left in staging is either referenced by metadata (publish
-// it) or not (delete it): the caller decides with ListStaged(). A BlobWriter destroyed
-// without Commit() removes its file. Blob ids are 32 lower-case hex characters.
-// BlobStore is thread-safe; writers and readers are not (one per stream).
+//   1. NewBlob() starts a body; Append() streams bytes into it. The first
+//      `inline_max` bytes are held in memory; past that they go to DIR/staging/<id>.
+//   2. Commit(batch) makes the body durable together with `batch`:
+//      - a small body (at most `inline_max` bytes, with a metadata store given to
+//        Open) is added to `batch` (table kBlobData), so the body and the metadata
+//        that references it reach the disk in the same synced write: one WAL sync,
+//        shared with concurrent writers, and no file, fdatasync or folder fsync;
+//      - a larger body is made durable now (fdatasync + directory fsync).
+//   3. The caller adds the metadata that references <id> to `batch` and writes it
+//      with sync (MetaStore::Write).
+//   4. Publish(id) moves a file body to DIR/live/<id[0:2]>/<id> (nothing to do for
+//      a body kept in the metadata store).
+// OpenBlob() finds a body in any of the three places, so readers never see a gap
+// between 3 and 4. After a crash, every file left in staging is either referenced by
+// metadata (publish it) or not (delete it): the caller decides with ListStaged(). A
+// small body can never be orphaned: it is written with its reference or not at all.
+// A BlobWriter destroyed without Commit() removes its file. Blob ids are 32 lower-case
+// hex characters. BlobStore is thread-safe; writers and readers are not (one per stream).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/meta_store.h"
 
 namespace coffer::storage {
 
@@ -26,7 +37,8 @@ class BlobWriter {
   virtual ~BlobWriter() = default;
   virtual const std::string& id() const = 0;
   virtual absl::Status Append(std::string_view data) = 0;
-  virtual absl::Status Commit() = 0;
+  // Step 2 above. `batch` must then be written with sync before the body is used.
+  virtual absl::Status Commit(WriteBatch& batch) = 0;
   virtual uint64_t size() const = 0;
 };
 
@@ -40,22 +52,37 @@ class BlobReader {
 
 class BlobStore {
  public:
-  // Creates DIR/staging and DIR/live with its 256 fan-out folders if missing.
-  static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::string& dir);
+  // Bodies up to this size are kept in the metadata store by default: small enough
+  // for the memtable and the WAL, large enough to hold most "small object" traffic.
+  static constexpr size_t kDefaultInlineMax = 64 * 1024;
+
+  // Creates DIR/staging and DIR/live with its 256 fan-out folders if missing. With
+  // `meta`, bodies up to `inline_max` bytes are kept there; without, all are files.
+  static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::string& dir,
+                                                         MetaStore* meta = nullptr,
+                                                         size_t inline_max = kDefaultInlineMax);
 
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewBlob();
   absl::Status Publish(const std::string& id);
   absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const std::string& id);  // NotFound
   absl::Status Delete(const std::string& id);  // OK if already gone
+  // The same, with the removal from the metadata store added to `batch` (written
+  // by the caller, unsynced is enough) instead of a write of its own.
+  absl::Status Delete(const std::string& id, WriteBatch& batch);
   absl::StatusOr<std::vector<std::string>> ListStaged();
-  // Number of published blobs (walks the live tree; for tests and admin tools).
+  // Number of committed bodies (published files and bodies in the metadata store;
+  // walks both; for tests and admin tools).
   absl::StatusOr<uint64_t> CountLive();
 
  private:
-  explicit BlobStore(std::string dir) : dir_(std::move(dir)) {}
+  friend class SpillingBlobWriter;
+  BlobStore(std::string dir, MetaStore* meta, size_t inline_max)
+      : dir_(std::move(dir)), meta_(meta), inline_max_(meta ? inline_max : 0) {}
   std::string StagingPath(const std::string& id) const;
   std::string LivePath(const std::string& id) const;
   std::string dir_;
+  MetaStore* meta_;
+  size_t inline_max_;
 };
 
 }  // namespace coffer::storage

@@ -38,7 +38,9 @@ TEST_F(BlobStoreTest, WriteCommitPublishRead) {
   std::string id = (*w)->id();
   ASSERT_TRUE((*w)->Append("hello ").ok());
   ASSERT_TRUE((*w)->Append("world").ok());
-  ASSERT_TRUE((*w)->Commit().ok());
+  WriteBatch batch;
+  ASSERT_TRUE((*w)->Commit(batch).ok());
+  EXPECT_TRUE(batch.empty());  // without a metadata store, every body is a file
   EXPECT_EQ((*w)->size(), 11u);
   w->reset();
   EXPECT_EQ(*store_->ListStaged(), std::vector<std::string>{id});
@@ -67,6 +69,50 @@ TEST_F(BlobStoreTest, UncommittedWriterLeavesNothing) {
   }
   EXPECT_TRUE(store_->ListStaged()->empty());
   EXPECT_EQ(*store_->CountLive(), 0u);
+}
+
+// With a metadata store, a body up to the limit travels in the caller's batch and a
+// larger one spills to a staging file, even when it crossed the limit mid-append.
+TEST_F(BlobStoreTest, SmallBodiesJoinTheMetadataBatch) {
+  auto meta = OpenRocksMetaStore(dir_ + "/meta");
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  auto store = BlobStore::Open(dir_ + "/mixed", meta->get(), 10);
+  ASSERT_TRUE(store.ok());
+  auto write = [&](std::vector<std::string> pieces, WriteBatch& batch) {
+    auto w = (*store)->NewBlob();
+    for (const auto& p : pieces) EXPECT_TRUE((*w)->Append(p).ok());
+    EXPECT_TRUE((*w)->Commit(batch).ok());
+    return (*w)->id();
+  };
+  WriteBatch small_batch, big_batch, lost_batch;
+  std::string small = write({"tiny ", "body"}, small_batch);
+  std::string big = write({"eight by", "tes and more"}, big_batch);
+  write({"lost"}, lost_batch);
+  EXPECT_EQ(small_batch.ops().size(), 1u);
+  EXPECT_TRUE(big_batch.empty());
+  EXPECT_TRUE((*store)->ListStaged()->size() == 1 && (*(*store)->ListStaged())[0] == big);
+  // Until the batch is written, the small body does not exist.
+  EXPECT_EQ((*store)->OpenBlob(small).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE((*meta)->Write(small_batch).ok());
+  ASSERT_TRUE((*store)->Publish(small).ok());  // nothing to move
+  ASSERT_TRUE((*store)->Publish(big).ok());
+  EXPECT_EQ(*(*store)->CountLive(), 2u);  // the lost batch left nothing
+
+  auto r = (*store)->OpenBlob(small);
+  ASSERT_TRUE(r.ok());
+  char buf[16];
+  EXPECT_EQ((*r)->size(), 9u);
+  EXPECT_EQ(*(*r)->ReadAt(5, buf, sizeof(buf)), 4u);
+  EXPECT_EQ(std::string(buf, 4), "body");
+  EXPECT_EQ(*(*r)->ReadAt(9, buf, sizeof(buf)), 0u);
+  auto rb = (*store)->OpenBlob(big);
+  ASSERT_TRUE(rb.ok());
+  EXPECT_EQ((*rb)->size(), 20u);
+
+  ASSERT_TRUE((*store)->Delete(small).ok());
+  ASSERT_TRUE((*store)->Delete(big).ok());
+  EXPECT_EQ((*store)->OpenBlob(small).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*(*store)->CountLive(), 0u);
 }
 
 TEST_F(BlobStoreTest, RejectsBadIds) {

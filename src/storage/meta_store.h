@@ -28,6 +28,7 @@ enum class Table : int {
   kBucketConfig,  // bucket '/' name -> a bucket configuration document
   kKms,         // KMS keys, aliases and grants (key material sealed)
   kAudit,       // audit events by account and time (the index LookupEvents reads)
+  kBlobData,    // blob id -> a small object body (see BlobStore)
   kCount
 };
 

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kTableNames[] = {"default", "buckets", "objects", "blobs", "iam",
                                        "versions", "uploads", "parts", "bucket_config", "kms",
-                                       "audit"};
+                                       "audit", "blob_data"};
 static_assert(std::size(kTableNames) == static_cast<size_t>(Table::kCount));
 
 absl::Status FromRocks(const rocksdb::Status& s) {
