@@ -77,7 +77,10 @@ struct AwsClient::Conn {
 };
 
 AwsClient::AwsClient(Endpoint endpoint, auth::Credentials creds, std::string region)
-    : endpoint_(std::move(endpoint)), creds_(std::move(creds)), region_(std::move(region)) {}
+    : endpoint_(std::move(endpoint)),
+      creds_(std::move(creds)),
+      region_(std::move(region)),
+      io_(new char[kIoBuffer]) {}
 
 AwsClient::~AwsClient() = default;
 
@@ -157,7 +160,6 @@ absl::StatusOr<Response> AwsClient::Send(Request req,
     bhttp::write_header(stream, sr, ec);
   });
   if (ec) return fail("write header");
-  if (!io_) io_.reset(new char[kIoBuffer]);
   // The body, kIoBuffer bytes at a time.
   if (req.body_size > 0) {
     for (uint64_t off = 0; off < req.body_size && !ec;) {

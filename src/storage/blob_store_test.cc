@@ -90,7 +90,7 @@ TEST_F(BlobStoreTest, SmallBodiesJoinTheMetadataBatch) {
   write({"lost"}, lost_batch);
   EXPECT_EQ(small_batch.ops().size(), 1u);
   EXPECT_TRUE(big_batch.empty());
-  EXPECT_TRUE((*store)->ListStaged()->size() == 1 && (*(*store)->ListStaged())[0] == big);
+  EXPECT_EQ(*(*store)->ListStaged(), std::vector<std::string>{big});
   // Until the batch is written, the small body does not exist.
   EXPECT_EQ((*store)->OpenBlob(small).status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE((*meta)->Write(small_batch).ok());

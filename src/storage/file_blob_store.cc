@@ -56,12 +56,12 @@ class SpillingBlobWriter : public BlobWriter {
   uint64_t size() const override { return size_; }
 
   absl::Status Append(std::string_view data) override {
-    if (path_.empty() && held_.size() + data.size() <= store_->inline_max_) {
-      held_.append(data);
-      size_ += data.size();
-      return absl::OkStatus();
-    }
     if (path_.empty()) {
+      if (held_.size() + data.size() <= store_->inline_max_) {
+        held_.append(data);
+        size_ += data.size();
+        return absl::OkStatus();
+      }
       if (auto s = Spill(); !s.ok()) return s;
     }
     if (auto s = Write(data); !s.ok()) return s;
@@ -92,9 +92,9 @@ class SpillingBlobWriter : public BlobWriter {
     fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd_ < 0) return Errno("create", path);
     path_ = std::move(path);
-    std::string held = std::move(held_);
-    held_ = std::string();
-    return Write(held);
+    if (auto s = Write(held_); !s.ok()) return s;
+    held_ = std::string();  // from here on the file holds the body
+    return absl::OkStatus();
   }
 
   absl::Status Write(std::string_view data) {
