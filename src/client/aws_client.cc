@@ -86,6 +86,9 @@ AwsClient::~AwsClient() = default;
 
 absl::Status AwsClient::Connect() {
   auto c = std::make_unique<Conn>();
+  // Beast reads no more than the buffer's free capacity (at least 512 bytes, at most
+  // 64 KiB): without room, every recv() would fetch 512 bytes.
+  c->buffer.reserve(64 << 10);
   beast::error_code ec;
   tcp::resolver resolver(c->ioc);
   auto results = resolver.resolve(endpoint_.host, std::to_string(endpoint_.port), ec);
