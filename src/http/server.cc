@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -19,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "base/ids.h"
 #include "base/time.h"
@@ -54,10 +56,31 @@ std::string ProtocolErrorXml(std::string_view code, std::string_view message,
 struct Server::Impl {
   ServerOptions opts;
   Handler handler;
-  net::io_context ioc;
+  // One single-threaded io_context per thread; a connection lives on one of them for
+  // its whole life, so its handlers need no strand and never hop threads (a hop is a
+  // futex wake and an epoll_ctl per completion). The first also runs the acceptor.
+  std::vector<std::unique_ptr<net::io_context>> workers;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  size_t next_worker = 0;
+  net::io_context& ioc;
   std::optional<net::ssl::context> ssl;
   tcp::acceptor acceptor{ioc};
   net::steady_timer grace{ioc};
+
+  explicit Impl(int threads) : workers(MakeWorkers(threads)), ioc(*workers[0]) {
+    for (auto& w : workers) keep_running.push_back(net::make_work_guard(*w));
+  }
+  static std::vector<std::unique_ptr<net::io_context>> MakeWorkers(int threads) {
+    int n = threads > 0 ? threads
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (int i = 0; i < n; ++i) out.push_back(std::make_unique<net::io_context>(1));
+    return out;
+  }
+  void StopAll() {
+    keep_running.clear();
+    for (auto& w : workers) w->stop();
+  }
   std::atomic<bool> stopping{false};
 
   struct Conn {
@@ -313,7 +336,8 @@ Task<void> Server::Impl::Session(tcp::socket socket) {
 Task<void> Server::Impl::Accept() {
   while (!stopping) {
     error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), Await(ec));
+    auto& worker = *workers[next_worker++ % workers.size()];
+    tcp::socket socket = co_await acceptor.async_accept(worker, Await(ec));
     if (ec) {
       if (stopping || ec == net::error::operation_aborted) break;
       // Out of file descriptors and the like: back off briefly instead of spinning.
@@ -330,7 +354,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerOptions options, Handler handler) {
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(options.threads);
   impl->opts = std::move(options);
   impl->handler = std::move(handler);
   if (impl->opts.tls) {
@@ -373,12 +397,11 @@ uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); 
 void Server::Run() {
   auto& impl = *impl_;
   net::co_spawn(impl.ioc, impl.Accept(), net::detached);
-  int n = impl.opts.threads > 0 ? impl.opts.threads
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
-  for (int i = 1; i < n; ++i) pool.emplace_back([&impl] { impl.ioc.run(); });
+  for (size_t i = 1; i < impl.workers.size(); ++i)
+    pool.emplace_back([w = impl.workers[i].get()] { w->run(); });
   impl.ioc.run();
-  impl.ioc.stop();
+  impl.StopAll();
   for (auto& t : pool) t.join();
 }
 
@@ -390,7 +413,7 @@ void Server::Stop() {
     impl.acceptor.close(ec);
     std::lock_guard lock(impl.mu);
     if (impl.conns.empty()) {
-      impl.ioc.stop();
+      impl.StopAll();
       return;
     }
     for (auto& [id, conn] : impl.conns) {
@@ -402,7 +425,7 @@ void Server::Stop() {
       });
     }
     impl.grace.expires_after(ToChrono(impl.opts.shutdown_grace));
-    impl.grace.async_wait([&impl](error_code) { impl.ioc.stop(); });
+    impl.grace.async_wait([&impl](error_code) { impl.StopAll(); });
   });
 }
 

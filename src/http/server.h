@@ -1,6 +1,6 @@
 // Server: the HTTP/1.1 listener (Boost.Beast over Asio), plain or TLS.
 //
-// A pool of threads runs one coroutine per connection on its own strand, with
+// Each thread runs its own event loop; a connection is one coroutine on one of them, with
 // keep-alive, limits on header size, timeouts for idle and slow clients, and a
 // handler called once per request. The handler owns the Exchange for the duration
 // of the call. Stop() stops accepting, lets requests in flight finish (up to a grace
