@@ -8,6 +8,21 @@ BodyReader::BodyReader(std::unique_ptr<ObjectReader> stored, std::optional<sse::
     : stored_(std::move(stored)), keys_(std::move(keys)) {}
 
 absl::StatusOr<size_t> BodyReader::ReadAt(uint64_t offset, char* out, size_t n) {
+  // Whole blocks, not a segment at a time: each read becomes one socket write.
+  size_t done = 0;
+  while (done < n) {
+    auto got = ReadSome(offset + done, out + done, n - done);
+    if (!got.ok()) {
+      if (done > 0) break;  // what was read is verified; the error comes on the next call
+      return got.status();
+    }
+    if (*got == 0) break;
+    done += *got;
+  }
+  return done;
+}
+
+absl::StatusOr<size_t> BodyReader::ReadSome(uint64_t offset, char* out, size_t n) {
   if (!keys_) return stored_->ReadAt(offset, out, n);
   if (offset >= stored_->size()) return 0;
   const auto& starts = stored_->starts();

@@ -16,11 +16,13 @@ class BodyReader {
   // `keys` are the object's keys when it is encrypted, nullopt when it is not.
   BodyReader(std::unique_ptr<ObjectReader> stored, std::optional<sse::BodyKeys> keys);
   uint64_t size() const { return stored_->size(); }
-  // Reads up to `n` bytes at `offset`; 0 at the end. DataLoss when stored bytes were
-  // altered (the caller must not send what it has not verified).
+  // Reads `n` bytes at `offset`, fewer only at the end (0 past it). DataLoss when stored
+  // bytes were altered (the caller must not send what it has not verified).
   absl::StatusOr<size_t> ReadAt(uint64_t offset, char* out, size_t n);
 
  private:
+  // Up to `n` bytes, within one part and one segment.
+  absl::StatusOr<size_t> ReadSome(uint64_t offset, char* out, size_t n);
   std::unique_ptr<ObjectReader> stored_;
   std::optional<sse::BodyKeys> keys_;
   size_t part_ = SIZE_MAX;
