@@ -15,6 +15,12 @@ struct CipherCtx {
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   ~CipherCtx() { EVP_CIPHER_CTX_free(c); }
 };
+// Fetched once (see hash.cc): EVP_aes_256_gcm() is looked up again at every init.
+const EVP_CIPHER* Aes256Gcm() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (!cipher) std::abort();
+  return cipher;
+}
 const unsigned char* U(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -27,7 +33,7 @@ std::string Seal(const SecretBytes& key, std::string_view plaintext, std::string
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   CipherCtx ctx;
   int n = 0;
-  bool ok = EVP_EncryptInit_ex(ctx.c, EVP_aes_256_gcm(), nullptr, key.data(), o) == 1 &&
+  bool ok = EVP_EncryptInit_ex(ctx.c, Aes256Gcm(), nullptr, key.data(), o) == 1 &&
             (aad.empty() ||
              EVP_EncryptUpdate(ctx.c, nullptr, &n, U(aad), static_cast<int>(aad.size())) == 1) &&
             EVP_EncryptUpdate(ctx.c, o + kNonce, &n, U(plaintext),
@@ -48,7 +54,7 @@ absl::StatusOr<SecretBytes> Open(const SecretBytes& key, std::string_view sealed
   CipherCtx ctx;
   int n = 0;
   std::string tag(sealed.substr(kNonce + len));
-  bool ok = EVP_DecryptInit_ex(ctx.c, EVP_aes_256_gcm(), nullptr, key.data(), U(sealed)) == 1 &&
+  bool ok = EVP_DecryptInit_ex(ctx.c, Aes256Gcm(), nullptr, key.data(), U(sealed)) == 1 &&
             (aad.empty() ||
              EVP_DecryptUpdate(ctx.c, nullptr, &n, U(aad), static_cast<int>(aad.size())) == 1) &&
             EVP_DecryptUpdate(ctx.c, out.data(), &n, U(sealed.substr(kNonce)),
@@ -66,8 +72,8 @@ struct AesGcm::Ctx {
 
 AesGcm::AesGcm(const SecretBytes& key) : enc_(new Ctx), dec_(new Ctx) {
   if (key.size() != kAeadKeySize ||
-      EVP_EncryptInit_ex(enc_->c, EVP_aes_256_gcm(), nullptr, key.data(), nullptr) != 1 ||
-      EVP_DecryptInit_ex(dec_->c, EVP_aes_256_gcm(), nullptr, key.data(), nullptr) != 1)
+      EVP_EncryptInit_ex(enc_->c, Aes256Gcm(), nullptr, key.data(), nullptr) != 1 ||
+      EVP_DecryptInit_ex(dec_->c, Aes256Gcm(), nullptr, key.data(), nullptr) != 1)
     std::abort();
 }
 

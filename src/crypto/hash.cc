@@ -5,19 +5,52 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/kdf.h>
 
 #include <cstdlib>
 
 namespace coffer::crypto {
 namespace {
+// Algorithms are fetched from the provider once: OpenSSL 3 fetches again, under a
+// lock and by name, whenever it is handed EVP_sha256() and the like, and that was a
+// visible share of a small request's cost.
+EVP_MD* FetchMd(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (!md) std::abort();
+  return md;
+}
+
 const EVP_MD* Md(Digest::Algorithm a) {
+  static EVP_MD* const md5 = FetchMd("MD5");
+  static EVP_MD* const sha1 = FetchMd("SHA1");
+  static EVP_MD* const sha256 = FetchMd("SHA256");
   switch (a) {
-    case Digest::Algorithm::kMd5: return EVP_md5();
-    case Digest::Algorithm::kSha1: return EVP_sha1();
-    case Digest::Algorithm::kSha256: return EVP_sha256();
+    case Digest::Algorithm::kMd5: return md5;
+    case Digest::Algorithm::kSha1: return sha1;
+    case Digest::Algorithm::kSha256: return sha256;
   }
   std::abort();
+}
+
+// An HMAC context with its digest set and a placeholder key, copied for each MAC so
+// the digest is not looked up again.
+EVP_MAC_CTX* HmacTemplate(const char* digest) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+  EVP_MAC_free(mac);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  const unsigned char placeholder = 0;
+  if (!ctx || EVP_MAC_init(ctx, &placeholder, 1, params) != 1) std::abort();
+  return ctx;
+}
+
+EVP_KDF* Hkdf() {
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  if (!kdf) std::abort();
+  return kdf;
 }
 }  // namespace
 
@@ -54,40 +87,46 @@ std::string Sha256(std::string_view data) { return OneShot(Digest::Algorithm::kS
 std::string Md5(std::string_view data) { return OneShot(Digest::Algorithm::kMd5, data); }
 std::string Sha1(std::string_view data) { return OneShot(Digest::Algorithm::kSha1, data); }
 
-static std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+static std::string Hmac(const EVP_MAC_CTX* tmpl, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n)) {
-    std::abort();
-  }
+  size_t n = 0;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);  // freed with its key state cleansed
+  bool ok = ctx &&
+            EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                         nullptr) == 1 &&
+            EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
+                           data.size()) == 1 &&
+            EVP_MAC_final(ctx, out, &n, sizeof(out)) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) std::abort();
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  return Hmac(EVP_sha256(), key, data);
+  static const EVP_MAC_CTX* const tmpl = HmacTemplate("SHA256");
+  return Hmac(tmpl, key, data);
 }
 
 std::string HmacSha1(std::string_view key, std::string_view data) {
-  return Hmac(EVP_sha1(), key, data);
+  static const EVP_MAC_CTX* const tmpl = HmacTemplate("SHA1");
+  return Hmac(tmpl, key, data);
 }
 
 std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
                        size_t length) {
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
+  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(Hkdf());
   std::string out(length, '\0');
-  size_t n = length;
-  bool ok = ctx && EVP_PKEY_derive_init(ctx) == 1 &&
-            EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) == 1 &&
-            EVP_PKEY_CTX_set1_hkdf_salt(ctx, reinterpret_cast<const unsigned char*>(salt.data()),
-                                        static_cast<int>(salt.size())) == 1 &&
-            EVP_PKEY_CTX_set1_hkdf_key(ctx, reinterpret_cast<const unsigned char*>(key.data()),
-                                       static_cast<int>(key.size())) == 1 &&
-            EVP_PKEY_CTX_add1_hkdf_info(ctx, reinterpret_cast<const unsigned char*>(info.data()),
-                                        static_cast<int>(info.size())) == 1 &&
-            EVP_PKEY_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), &n) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  if (!ok || n != length) std::abort();
+  auto octets = [](const char* name, std::string_view v) {
+    return OSSL_PARAM_construct_octet_string(name, const_cast<char*>(v.data()), v.size());
+  };
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+      octets(OSSL_KDF_PARAM_KEY, key), octets(OSSL_KDF_PARAM_SALT, salt),
+      octets(OSSL_KDF_PARAM_INFO, info), OSSL_PARAM_construct_end()};
+  bool ok = ctx && EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), length,
+                                  params) == 1;
+  EVP_KDF_CTX_free(ctx);
+  if (!ok) std::abort();
   return out;
 }
 
