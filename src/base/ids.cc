@@ -23,8 +23,34 @@ SecretBytes RandomSecret(size_t n) {
   return out;
 }
 
-std::string NewRequestId() { return absl::AsciiStrToUpper(HexLower(RandomBytes(8))); }
-std::string NewHostId() { return Base64(RandomBytes(32)); }
+namespace {
+// Request and host ids label answers: they must not repeat, but nothing rests on
+// their being unguessable, and a CSPRNG call costs a getpid() syscall in OpenSSL 3.
+// So: SplitMix64 over a counter that starts, per thread, at a random point.
+uint64_t NextLabel() {
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof(seed)) != 1) std::abort();
+    return seed;
+  }();
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+std::string LabelBytes(size_t words) {
+  std::string out;
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t v = NextLabel();
+    for (int b = 0; b < 8; ++b) out += static_cast<char>(v >> (8 * b));
+  }
+  return out;
+}
+}  // namespace
+
+std::string NewRequestId() { return absl::AsciiStrToUpper(HexLower(LabelBytes(1))); }
+std::string NewHostId() { return Base64(LabelBytes(4)); }
 std::string NewUniqueId() { return HexLower(RandomBytes(16)); }
 
 std::string NewUuid() {

@@ -1,4 +1,5 @@
-// Random identifiers. All draw from OpenSSL's CSPRNG.
+// Random identifiers. All draw from OpenSSL's CSPRNG, except request and host ids,
+// which are unique labels (a per-thread random start and a counter), not secrets.
 #pragma once
 
 #include <string>
