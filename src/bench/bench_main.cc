@@ -56,6 +56,8 @@ constexpr char kUsage[] = R"(usage: coffer-bench [flags]
   --kms-key-id ID       key for SSE-KMS/DSSE-KMS and the kms-* operations
   --json FILE           append the result as one JSON line
   --label TEXT          a name for this run in the output
+  --wrk-script FILE     for kms-* ops: prepare, then write a wrk Lua script replaying one
+                        signed request, instead of running
 )";
 
 struct Options {
@@ -71,6 +73,7 @@ struct Options {
   std::string sse = "none";
   std::string kms_key_id;
   std::string json_file, label;
+  std::string wrk_script;  // write a wrk script replaying one signed kms-* request
 };
 
 absl::StatusOr<uint64_t> ParseSize(std::string text) {
@@ -377,7 +380,7 @@ class Bench {
                           {"EncryptionContext", {{"bench", "coffer"}}}}.dump();
   }
 
-  absl::StatusOr<Response> Kms(AwsClient& c, const std::string& op, std::string body) {
+  static Request KmsRequest(const std::string& op, std::string body) {
     Request r;
     r.method = "POST";
     r.service = "kms";
@@ -385,22 +388,54 @@ class Bench {
                  {"content-type", "application/x-amz-json-1.1"}};
     r.body_size = body.size();
     r.body_bytes = std::move(body);
-    return c.Send(std::move(r));
+    return r;
+  }
+
+  absl::StatusOr<Response> Kms(AwsClient& c, const std::string& op, std::string body) {
+    return c.Send(KmsRequest(op, std::move(body)));
+  }
+
+  // Writes a script for wrk (https://github.com/wg/wrk) that sends one signed request
+  // of the kms-* op over and over: the server's capacity measured with the same load
+  // generator as nginx's. The signature is valid for a few minutes.
+  absl::Status WriteWrkScript(const std::string& path) {
+    if (!absl::StartsWith(o_.op, "kms-"))
+      return absl::InvalidArgumentError("--wrk-script is for the kms-* operations");
+    auto [op, body] = KmsCall();
+    Request r = KmsRequest(op, body);
+    auto quote = [](const std::string& text) {
+      std::string out = "\"";
+      for (char ch : text) {
+        if (ch == '\\' || ch == '"') out += '\\';
+        out += ch;
+      }
+      return out + "\"";
+    };
+    std::ofstream out(path, std::ios::trunc);
+    out << "wrk.method = \"POST\"\nwrk.path = \"/\"\nwrk.body = " << quote(body) << "\n";
+    for (const auto& [name, value] : NewClient()->SignedHeaders(r)) {
+      if (name == "content-length") continue;  // wrk adds it, from the body
+      // wrk adds a Host of its own unless one is spelled "Host".
+      out << "wrk.headers[" << quote(name == "host" ? "Host" : name) << "] = " << quote(value)
+          << "\n";
+    }
+    out.close();
+    if (!out) return absl::InternalError("cannot write " + path);
+    return absl::OkStatus();
+  }
+
+  // The operation name and JSON body of one request of the kms-* op being run.
+  std::pair<std::string, std::string> KmsCall() const {
+    if (o_.op == "kms-generate-data-key") return {"GenerateDataKey", DataKeyRequest()};
+    if (o_.op == "kms-decrypt")
+      return {"Decrypt", nlohmann::json{{"CiphertextBlob", blob_},
+                                        {"EncryptionContext", {{"bench", "coffer"}}}}.dump()};
+    return {"Encrypt",
+            nlohmann::json{{"KeyId", o_.kms_key_id}, {"Plaintext", plaintext_}}.dump()};
   }
 
   bool KmsOp(AwsClient& c, Recorder& rec) {
-    std::string op, body;
-    if (o_.op == "kms-generate-data-key") {
-      op = "GenerateDataKey";
-      body = DataKeyRequest();
-    } else if (o_.op == "kms-decrypt") {
-      op = "Decrypt";
-      body = nlohmann::json{{"CiphertextBlob", blob_},
-                            {"EncryptionContext", {{"bench", "coffer"}}}}.dump();
-    } else {
-      op = "Encrypt";
-      body = nlohmann::json{{"KeyId", o_.kms_key_id}, {"Plaintext", plaintext_}}.dump();
-    }
+    auto [op, body] = KmsCall();
     auto start = Clock::now();
     auto res = Kms(c, op, std::move(body));
     return Account(res, start, rec, 0, [&](const Response& res) {
@@ -537,7 +572,8 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   auto flags = app::Flags::Parse(
       args,
       {"endpoint", "ca", "region", "op", "mix", "size", "part-size", "range-size", "objects",
-       "concurrency", "duration", "count", "bucket", "sse", "kms-key-id", "json", "label", "help"},
+       "concurrency", "duration", "count", "bucket", "sse", "kms-key-id", "json", "label",
+       "wrk-script", "help"},
       {"help"});
   if (!flags.ok()) return flags.status();
   if (flags->Has("help")) return absl::CancelledError("help");
@@ -590,6 +626,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
     return absl::InvalidArgumentError("unknown --sse " + o.sse);
   o.kms_key_id = flags->GetOr("kms-key-id", "");
   o.json_file = flags->GetOr("json", "");
+  o.wrk_script = flags->GetOr("wrk-script", "");
   o.label = flags->GetOr("label", o.op + " " + o.sse);
   return o;
 }
@@ -614,6 +651,11 @@ int Main(int argc, char** argv) {
   if (auto s = bench.Prepare(); !s.ok()) {
     std::cerr << "coffer-bench: " << s.message() << "\n";
     return 1;
+  }
+  if (!options->wrk_script.empty()) {
+    auto s = bench.WriteWrkScript(options->wrk_script);
+    if (!s.ok()) std::cerr << "coffer-bench: " << s.message() << "\n";
+    return s.ok() ? 0 : 1;
   }
   nlohmann::json result = bench.Run();
   printf("%-28s %9.1f ops/s %9.1f MB/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  p99.9 %7.2f ms  "

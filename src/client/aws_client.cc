@@ -119,13 +119,8 @@ absl::Status AwsClient::Connect() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Response> AwsClient::Send(Request req,
-                                         const std::function<void(std::string_view)>& on_body,
-                                         size_t keep_body) {
-  if (!conn_) {
-    if (auto s = Connect(); !s.ok()) return s;
-  }
-  // Sign.
+std::vector<std::pair<std::string, std::string>> AwsClient::SignedHeaders(
+    const Request& req) const {
   auth::SignableRequest signable;
   signable.method = req.method;
   signable.raw_path = req.path;
@@ -145,13 +140,21 @@ absl::StatusOr<Response> AwsClient::Send(Request req,
   }
   auth::CredentialScope scope{"", region_, req.service};
   auth::SignRequest(signable, creds_, scope, absl::Now(), payload_hash);
+  return signable.headers;
+}
 
+absl::StatusOr<Response> AwsClient::Send(Request req,
+                                         const std::function<void(std::string_view)>& on_body,
+                                         size_t keep_body) {
+  if (!conn_) {
+    if (auto s = Connect(); !s.ok()) return s;
+  }
   bhttp::request<bhttp::empty_body> head;
   head.method_string(req.method);
   std::string target = req.path + (req.query.empty() ? "" : "?" + req.query);
   head.target(target);
   head.version(11);
-  for (const auto& [name, value] : signable.headers) head.set(name, value);
+  for (const auto& [name, value] : SignedHeaders(req)) head.set(name, value);
 
   beast::error_code ec;
   auto fail = [&](const char* what) -> absl::Status {

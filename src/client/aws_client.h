@@ -65,6 +65,9 @@ class AwsClient {
   absl::StatusOr<Response> Send(Request req,
                                 const std::function<void(std::string_view)>& on_body = {},
                                 size_t keep_body = 1 << 20);
+  // The headers `req` is sent with, signed now (Host, Content-Length, X-Amz-Date,
+  // Authorization...). A signed request stays valid for replay for a few minutes.
+  std::vector<std::pair<std::string, std::string>> SignedHeaders(const Request& req) const;
 
  private:
   struct Conn;
