@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "base/ids.h"
 #include "storage/blob_store.h"
@@ -118,6 +121,39 @@ TEST_F(BlobStoreTest, SmallBodiesJoinTheMetadataBatch) {
 TEST_F(BlobStoreTest, RejectsBadIds) {
   EXPECT_EQ(store_->OpenBlob("../../etc/passwd").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(BlobStoreTest, DeletedFilesGoThroughTheTrash) {
+  auto write = [&](const std::string& body) {
+    auto w = store_->NewBlob();
+    EXPECT_TRUE(w.ok());
+    std::string id = (*w)->id();
+    WriteBatch batch;
+    EXPECT_TRUE((*w)->Append(body).ok() && (*w)->Commit(batch).ok());
+    EXPECT_TRUE(store_->Publish(id).ok());
+    return id;
+  };
+  const auto trash = std::filesystem::path(dir_) / "trash";
+  auto trash_count = [&] {
+    return std::distance(std::filesystem::directory_iterator(trash),
+                         std::filesystem::directory_iterator());
+  };
+  std::string id = write("doomed");
+  ASSERT_TRUE(store_->Delete(id).ok());
+  EXPECT_EQ(store_->OpenBlob(id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*store_->CountLive(), 0u);
+  for (int i = 0; i < 500 && trash_count() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(trash_count(), 0);  // the reaper unlinked it
+
+  // Trash left by a process that stopped is emptied by the next one.
+  store_.reset();
+  { std::ofstream(trash / "0123456789abcdef0123456789abcdef") << "left over"; }
+  ASSERT_EQ(trash_count(), 1);
+  store_ = *BlobStore::Open(dir_);
+  for (int i = 0; i < 500 && trash_count() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(trash_count(), 0);
 }
 
 }  // namespace

@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -189,9 +193,68 @@ class FileBlobReader : public BlobReader {
 
 }  // namespace
 
+// Unlinks the files moved to the trash folder, one at a time, off the request path.
+class BlobStore::Reaper {
+ public:
+  explicit Reaper(std::string dir) : dir_(std::move(dir)), thread_([this] { Run(); }) {
+    // What a previous process left behind.
+    if (DIR* d = opendir(dir_.c_str())) {
+      while (dirent* e = readdir(d)) {
+        if (e->d_name[0] != '.') Add(e->d_name);
+      }
+      closedir(d);
+    }
+  }
+  ~Reaper() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();  // what is left waits for the next start
+  }
+  const std::string& dir() const { return dir_; }
+  void Add(const std::string& name) {
+    {
+      std::lock_guard lock(mu_);
+      names_.push_back(name);
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || !names_.empty(); });
+      if (stop_) return;
+      std::string path = dir_ + "/" + names_.front();
+      names_.pop_front();
+      lock.unlock();
+      unlink(path.c_str());  // a failure leaves it for the next start
+      lock.lock();
+    }
+  }
+
+  std::string dir_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> names_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+BlobStore::BlobStore(std::string dir, MetaStore* meta, size_t inline_max)
+    : dir_(std::move(dir)),
+      meta_(meta),
+      inline_max_(meta ? inline_max : 0),
+      reaper_(std::make_unique<Reaper>(dir_ + "/trash")) {}
+
+BlobStore::~BlobStore() = default;
+
 absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir,
                                                            MetaStore* meta, size_t inline_max) {
-  for (const std::string& d : {dir, dir + "/staging", dir + "/live"}) {
+  for (const std::string& d : {dir, dir + "/staging", dir + "/live", dir + "/trash"}) {
     if (auto s = MakeDir(d); !s.ok()) return s;
   }
   for (int i = 0; i < 256; ++i) {
@@ -255,9 +318,14 @@ absl::Status BlobStore::Delete(const std::string& id) {
 absl::Status BlobStore::Delete(const std::string& id, WriteBatch& batch) {
   if (!ValidId(id)) return absl::InvalidArgumentError("bad blob id");
   if (meta_) batch.Delete(Table::kBlobData, id);
-  for (const std::string& path : {LivePath(id), StagingPath(id)}) {
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink", path);
+  std::string live = LivePath(id), trash = reaper_->dir() + "/" + id;
+  if (rename(live.c_str(), trash.c_str()) == 0) {
+    reaper_->Add(id);
+  } else if (errno != ENOENT) {
+    return Errno("rename", live);
   }
+  std::string staged = StagingPath(id);
+  if (unlink(staged.c_str()) != 0 && errno != ENOENT) return Errno("unlink", staged);
   return absl::OkStatus();
 }
 
