@@ -135,6 +135,22 @@ class ObjectTests(ServerTestCase):
         self.assertError(self.s3.put_object, 400, "InvalidDigest", Bucket=b, Key="bad",
                          Body=b"abc", ContentMD5="notbase64md5")
         self.assertError(self.s3.get_object, 404, "NoSuchKey", Bucket=b, Key="bad")
+        # From 1 MiB on, the server hashes beside the write: the same answers.
+        big = os.urandom(3 * (1 << 20) + 5)
+        digest = hashlib.md5(big).digest()
+        self.s3.put_object(Bucket=b, Key="big", Body=big,
+                           ContentMD5=base64.b64encode(digest).decode())
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="big")["Body"].read(), big)
+        wrong = base64.b64encode(hashlib.md5(big[:-1]).digest()).decode()
+        self.assertError(self.s3.put_object, 400, "BadDigest", Bucket=b, Key="big-bad",
+                         Body=big, ContentMD5=wrong)
+        self.assertError(self.s3.get_object, 404, "NoSuchKey", Bucket=b, Key="big-bad")
+        sha = base64.b64encode(hashlib.sha256(big).digest()).decode()
+        put = self.s3.put_object(Bucket=b, Key="big-sha", Body=big, ChecksumSHA256=sha)
+        self.assertEqual(put["ChecksumSHA256"], sha)
+        self.assertError(self.s3.put_object, 400, "BadDigest", Bucket=b,
+                         Key="big-sha-bad", Body=big,
+                         ChecksumSHA256=base64.b64encode(hashlib.sha256(b"x").digest()).decode())
 
     def test_limits(self):
         b = self.bucket()
