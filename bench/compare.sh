@@ -121,9 +121,7 @@ for t in coffer rgw; do
 done
 bench coffer-tls kms-gdk --op kms-generate-data-key --concurrency 64 --duration ${SECS}s | tee -a "$OUT.md"
 # The same request from wrk, nginx's load generator: one signed GenerateDataKey replayed.
-AWS_ACCESS_KEY_ID=$COFFER_ROOT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$COFFER_ROOT_SECRET_KEY "$BIN/coffer-bench" \
-  --endpoint https://127.0.0.1:$CTLS --ca "$WORK/coffer-tls/tls/ca.pem" --bucket cmp-kms-gdk \
-  --op kms-generate-data-key --wrk-script "$WORK/gdk.lua"
+bench coffer-tls kms-gdk --op kms-generate-data-key --wrk-script "$WORK/gdk.lua"
 gdk_wrk=$(wrk -t2 -c64 -d${SECS}s -s "$WORK/gdk.lua" https://127.0.0.1:$CTLS/ 2>&1)
 gdk_wrk_rps=$(echo "$gdk_wrk" | awk '/Requests\/sec/ {printf "%.0f", $2}')
 gdk_wrk_bad=$(echo "$gdk_wrk" | awk '/Non-2xx/ {print $NF}')

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "base/codec.h"
 #include "base/encoding.h"
 
 namespace coffer {
@@ -41,10 +42,7 @@ uint64_t NextLabel() {
 
 std::string LabelBytes(size_t words) {
   std::string out;
-  for (size_t i = 0; i < words; ++i) {
-    uint64_t v = NextLabel();
-    for (int b = 0; b < 8; ++b) out += static_cast<char>(v >> (8 * b));
-  }
+  for (size_t i = 0; i < words; ++i) out += BigEndian64(NextLabel());
   return out;
 }
 }  // namespace

@@ -62,11 +62,11 @@ class BlobStore {
   static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::string& dir,
                                                          MetaStore* meta = nullptr,
                                                          size_t inline_max = kDefaultInlineMax);
+  ~BlobStore();
 
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewBlob();
   absl::Status Publish(const std::string& id);
   absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const std::string& id);  // NotFound
-  ~BlobStore();
   // OK if already gone. A published file moves to DIR/trash at once and is unlinked
   // there by a background thread (freeing a GiB's extents takes ~0.5 s here); trash
   // left by a stop or a crash is emptied at the next Open.

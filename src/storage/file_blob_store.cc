@@ -26,6 +26,19 @@ absl::Status Errno(const char* what, const std::string& path) {
   return absl::InternalError(msg);
 }
 
+// The entries of folder `path`, without "." and "..".
+absl::StatusOr<std::vector<std::string>> ListNames(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (!d) return Errno("opendir", path);
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(d);
+  return names;
+}
+
 absl::Status MakeDir(const std::string& path) {
   if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return absl::OkStatus();
   return Errno("mkdir", path);
@@ -197,13 +210,9 @@ class FileBlobReader : public BlobReader {
 class BlobStore::Reaper {
  public:
   explicit Reaper(std::string dir) : dir_(std::move(dir)), thread_([this] { Run(); }) {
-    // What a previous process left behind.
-    if (DIR* d = opendir(dir_.c_str())) {
-      while (dirent* e = readdir(d)) {
-        if (e->d_name[0] != '.') Add(e->d_name);
-      }
-      closedir(d);
-    }
+    // What a previous process left behind (unreadable: left for the next start).
+    if (auto left = ListNames(dir_); left.ok())
+      for (const auto& name : *left) Add(name);
   }
   ~Reaper() {
     {
@@ -330,16 +339,7 @@ absl::Status BlobStore::Delete(const std::string& id, WriteBatch& batch) {
 }
 
 absl::StatusOr<std::vector<std::string>> BlobStore::ListStaged() {
-  std::string path = dir_ + "/staging";
-  DIR* d = opendir(path.c_str());
-  if (!d) return Errno("opendir", path);
-  std::vector<std::string> ids;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") ids.push_back(name);
-  }
-  closedir(d);
-  return ids;
+  return ListNames(dir_ + "/staging");
 }
 
 absl::StatusOr<uint64_t> BlobStore::CountLive() {
