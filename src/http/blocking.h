@@ -6,17 +6,16 @@
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without including it
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <type_traits>
 
+#include "base/blocking_pool.h"
 #include "http/exchange.h"
 
 namespace coffer::http {
 
-// The process-wide pool for blocking work (created on first use).
-boost::asio::thread_pool& BlockingPool();
+using base::BlockingPool;
 
 template <typename F>
 Task<std::invoke_result_t<F>> RunBlocking(F fn) {
