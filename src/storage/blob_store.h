@@ -2,7 +2,9 @@
 // two-phase commit around the metadata.
 //
 //   1. NewBlob() starts a body; Append() streams bytes into it. The first
-//      `inline_max` bytes are held in memory; past that they go to DIR/staging/<id>.
+//      `inline_max` bytes are held in memory; past that they go to DIR/staging/<id>,
+//      written with O_DIRECT by BlockingPool threads (see SpillingBlobWriter).
+//      Files are read through the page cache, where repeated GETs find them.
 //   2. Commit(batch) makes the body durable together with `batch`:
 //      - a small body (at most `inline_max` bytes, with a metadata store given to
 //        Open) is added to `batch` (table kBlobData), so the body and the metadata
