@@ -48,6 +48,8 @@ constexpr char kUsage[] = R"(usage: coffer-bench [flags]
   --part-size N         multipart part size (default 8MiB)
   --range-size N        bytes per ranged GET (default 64KiB)
   --objects N           objects prepared for reads / keyspace for writes (default 100)
+  --warm                read each prepared object once before timing (GETs from a warm
+                        cache; without it, the first reads are the cold ones)
   --concurrency N       worker threads, one connection each (default 16)
   --duration D          how long to run: 10s, 2m (default 10s)
   --count N             stop after N operations instead
@@ -74,6 +76,7 @@ struct Options {
   std::string kms_key_id;
   std::string json_file, label;
   std::string wrk_script;  // write a wrk script replaying one signed kms-* request
+  bool warm = false;       // read each prepared object once before timing
 };
 
 absl::StatusOr<uint64_t> ParseSize(std::string text) {
@@ -235,9 +238,12 @@ class Bench {
         auto c = NewClient();
         Recorder ignored;
         for (int i; (i = next++) < prepared && !failed;) {
-          if (!Put(*c, KeyName(i), ignored)) {
+          bool done = Put(*c, KeyName(i), ignored);
+          if (done && o_.warm && o_.op != "delete")
+            done = Get(*c, KeyName(i), ignored, 0, o_.size, /*ranged=*/false);
+          if (!done) {
             std::lock_guard lock(mu);
-            failure = ignored.errors().empty() ? "?" : ignored.errors().begin()->first;
+            failure = ignored.errors().empty() ? "wrong bytes read back" : ignored.errors().begin()->first;
             failed = true;
           }
         }
@@ -573,8 +579,8 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
       args,
       {"endpoint", "ca", "region", "op", "mix", "size", "part-size", "range-size", "objects",
        "concurrency", "duration", "count", "bucket", "sse", "kms-key-id", "json", "label",
-       "wrk-script", "help"},
-      {"help"});
+       "wrk-script", "warm", "help"},
+      {"help", "warm"});
   if (!flags.ok()) return flags.status();
   if (flags->Has("help")) return absl::CancelledError("help");
   Options o;
@@ -627,6 +633,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   o.kms_key_id = flags->GetOr("kms-key-id", "");
   o.json_file = flags->GetOr("json", "");
   o.wrk_script = flags->GetOr("wrk-script", "");
+  o.warm = flags->Has("warm");
   o.label = flags->GetOr("label", o.op + " " + o.sse);
   return o;
 }
