@@ -1,3 +1,8 @@
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -22,6 +27,21 @@ absl::Status FromRocks(const rocksdb::Status& s) {
   if (s.IsCorruption()) return absl::DataLossError("metadata store: " + s.ToString());
   return absl::InternalError("metadata store: " + s.ToString());
 }
+
+// RocksDB's warnings and errors, on the server's standard error instead of a LOG file
+// in the data folder: a full disk cannot fail the log (RocksDB 7.8 aborts on an
+// assertion when it writes its LOG file again after a failed write), and an operator
+// finds them with the rest of the server's messages.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "coffer: metadata store: %s\n", line);
+  }
+};
 
 class RocksIterator : public MetaIterator {
  public:
@@ -80,11 +100,15 @@ class RocksMetaStore : public MetaStore {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string& dir) {
+  // Made here, not by RocksDB: it reports "Error when reading <dir>" before it creates one.
+  std::error_code made;
+  std::filesystem::create_directories(dir, made);
+  if (made) return absl::InternalError("metadata store: " + dir + ": " + made.message());
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
-  options.keep_log_file_num = 4;
+  options.info_log = std::make_shared<StderrLogger>();
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.bytes_per_sync = 1 << 20;  // flushes and compactions write back as they go
 
