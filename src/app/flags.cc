@@ -1,5 +1,8 @@
 #include "app/flags.h"
 
+#include <cstring>
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 
 namespace coffer::app {
@@ -72,6 +75,24 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& text) {
     return absl::InvalidArgumentError("bad port in " + text);
   hp.port = static_cast<uint16_t>(p);
   return hp;
+}
+
+absl::StatusOr<uint64_t> ParseSize(std::string text) {
+  static const std::pair<const char*, uint64_t> kUnits[] = {
+      {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40},
+      {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000}, {"B", 1}};
+  uint64_t unit = 1;
+  for (const auto& [suffix, mult] : kUnits) {
+    if (absl::EndsWith(text, suffix)) {
+      text.resize(text.size() - strlen(suffix));
+      unit = mult;
+      break;
+    }
+  }
+  uint64_t n = 0;
+  if (!absl::SimpleAtoi(text, &n) || n > UINT64_MAX / unit)
+    return absl::InvalidArgumentError("bad size: " + text);
+  return n * unit;
 }
 
 }  // namespace coffer::app

@@ -39,4 +39,7 @@ struct HostPort {
 // "127.0.0.1:9000", "localhost:9000", "[::1]:9000", ":9000" (all interfaces).
 absl::StatusOr<HostPort> ParseHostPort(const std::string& text);
 
+// A byte count: "4096", "4KiB", "64MiB", "1GiB", "5MB" (units of 1000), "10B".
+absl::StatusOr<uint64_t> ParseSize(std::string text);
+
 }  // namespace coffer::app

@@ -17,6 +17,17 @@ TEST(Flags, ParsesForms) {
   EXPECT_FALSE(Flags::Parse({"--data"}, {"data"}, {}).ok());
 }
 
+TEST(Flags, Sizes) {
+  EXPECT_EQ(*ParseSize("4096"), 4096u);
+  EXPECT_EQ(*ParseSize("4KiB"), 4096u);
+  EXPECT_EQ(*ParseSize("64MiB"), 64u << 20);
+  EXPECT_EQ(*ParseSize("5MB"), 5000000u);
+  EXPECT_EQ(*ParseSize("0"), 0u);
+  EXPECT_FALSE(ParseSize("MiB").ok());
+  EXPECT_FALSE(ParseSize("-1GiB").ok());
+  EXPECT_FALSE(ParseSize("99999999999TiB").ok());
+}
+
 TEST(Flags, HostPort) {
   EXPECT_EQ(ParseHostPort("127.0.0.1:9000")->port, 9000);
   EXPECT_EQ(ParseHostPort("[::1]:80")->host, "::1");

@@ -13,6 +13,7 @@ commands:
              --data DIR  --address HOST:PORT  --region REGION  --no-tls
              --tls-cert FILE --tls-key FILE  --domain NAME (virtual-hosted buckets)
              --threads N
+             --min-free SIZE  (refuse new bodies below it; default min(1GiB, 5% of disk))
   admin    manage accounts, users and access keys in a data dir (server stopped)
              coffer admin [--data DIR] create-account [--name NAME]
              coffer admin [--data DIR] create-user --account ID --name NAME

@@ -62,7 +62,7 @@ int ServerCommand(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"data", "address", "region", "tls-cert", "tls-key", "domain",
                              "threads", "kms-rate", "bucket-key-ttl", "metrics-address",
-                             "audit-rotate", "audit-retention-days"},
+                             "audit-rotate", "audit-retention-days", "min-free"},
                             {"no-tls", "allow-insecure-sse", "no-audit"});
   if (!flags.ok()) {
     std::fprintf(stderr, "coffer server: %s\n", std::string(flags.status().message()).c_str());
@@ -99,6 +99,11 @@ int ServerCommand(const std::vector<std::string>& args) {
   if (!stores.ok()) return fail(stores.status());
   auto root = EnsureRootAccount(*stores);
   if (!root.ok()) return fail(root.status());
+  if (auto v = flags->Get("min-free")) {
+    auto bytes = ParseSize(*v);
+    if (!bytes.ok()) return fail(bytes.status());
+    stores->blobs->set_min_free(*bytes);
+  }
 
   http::ServerOptions options;
   options.host = address->host;

@@ -79,23 +79,6 @@ struct Options {
   bool warm = false;       // read each prepared object once before timing
 };
 
-absl::StatusOr<uint64_t> ParseSize(std::string text) {
-  static const std::pair<const char*, uint64_t> kUnits[] = {
-      {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
-      {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000}, {"B", 1}};
-  uint64_t unit = 1;
-  for (const auto& [suffix, mult] : kUnits) {
-    if (absl::EndsWith(text, suffix)) {
-      text.resize(text.size() - strlen(suffix));
-      unit = mult;
-      break;
-    }
-  }
-  uint64_t n = 0;
-  if (!absl::SimpleAtoi(text, &n)) return absl::InvalidArgumentError("bad size: " + text);
-  return n * unit;
-}
-
 absl::StatusOr<double> ParseDuration(std::string text) {
   double mult = 1;
   if (absl::EndsWith(text, "ms")) {
@@ -607,7 +590,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   for (auto [flag, field] : {std::pair{"size", &o.size}, std::pair{"part-size", &o.part_size},
                              std::pair{"range-size", &o.range_size}}) {
     if (auto v = flags->Get(flag)) {
-      auto n = ParseSize(*v);
+      auto n = app::ParseSize(*v);
       if (!n.ok()) return n.status();
       *field = *n;
     }

@@ -234,7 +234,8 @@ absl::StatusOr<std::vector<BucketInfo>> Catalog::ListBuckets(const std::string& 
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<storage::BlobWriter>> Catalog::NewBody() {
+absl::StatusOr<std::unique_ptr<storage::BlobWriter>> Catalog::NewBody(uint64_t size) {
+  if (auto s = blobs_->CheckRoom(size); !s.ok()) return s;
   return blobs_->NewBlob();
 }
 

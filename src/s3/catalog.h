@@ -207,7 +207,9 @@ class Catalog {
                                const std::optional<std::string>& value);
 
   // --- Objects ---
-  absl::StatusOr<std::unique_ptr<storage::BlobWriter>> NewBody();
+  // A new body of `size` bytes (0: not known yet); ResourceExhausted when the data disk
+  // has no room for it beyond its free-space reserve (BlobStore::CheckRoom).
+  absl::StatusOr<std::unique_ptr<storage::BlobWriter>> NewBody(uint64_t size);
   // Commits a new version whose body is `body` (null for an empty object): assigns its
   // version id (returned in the result) by the bucket's versioning state.
   // NotFound if the bucket vanished; FailedPrecondition if `conditions` fail.

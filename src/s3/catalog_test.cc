@@ -46,7 +46,7 @@ class CatalogTest : public ::testing::Test {
     catalog_ = *std::move(c);
   }
   std::unique_ptr<storage::BlobWriter> Body(const std::string& data) {
-    auto w = catalog_->NewBody();
+    auto w = catalog_->NewBody(data.size());
     EXPECT_TRUE(w.ok());
     EXPECT_TRUE((*w)->Append(data).ok());
     return *std::move(w);
@@ -157,7 +157,7 @@ TEST_F(CatalogTest, RecoveryPublishesCommittedAndDropsOrphans) {
   // Orphans: a staged body whose metadata never committed, and a small body whose
   // batch was never written (it leaves nothing behind).
   for (std::string body : {"orphan body", "orphan"}) {
-    auto w = catalog_->NewBody();
+    auto w = catalog_->NewBody(body.size());
     ASSERT_TRUE((*w)->Append(body).ok());
     storage::WriteBatch never_written;
     ASSERT_TRUE((*w)->Commit(never_written).ok());

@@ -112,7 +112,7 @@ http::Task<std::variant<ReceivedBody, S3Error>> CopyBytes(
   std::optional<crypto::Checksum> checksum;
   if (algorithm) checksum.emplace(*algorithm);
   if (length > 0) {
-    auto w = ctx.catalog.NewBody();
+    auto w = ctx.catalog.NewBody(length);
     if (!w.ok()) co_return FromStatus(w.status());
     out.blob = *std::move(w);
     if (keys) out.blob = std::make_unique<sse::SegmentWriter>(*keys, part, std::move(out.blob));

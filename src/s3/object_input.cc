@@ -258,7 +258,7 @@ http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
       co_return S3Error::IncompleteBody();
     }
     if (!out.blob) {
-      auto w = ctx.catalog.NewBody();
+      auto w = ctx.catalog.NewBody(declared < 0 ? 0 : static_cast<uint64_t>(declared));
       if (!w.ok()) co_return FromStatus(w.status());
       out.blob = *std::move(w);
       if (keys) out.blob = std::make_unique<sse::SegmentWriter>(*keys, part, std::move(out.blob));

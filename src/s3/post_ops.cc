@@ -149,7 +149,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
         }
         md5.Update(data);
         if (!body.blob) {
-          auto w = ctx.catalog.NewBody();
+          auto w = ctx.catalog.NewBody(0);
           if (!w.ok()) {
             failure = FromStatus(w.status());
             return stop;

@@ -23,6 +23,7 @@
 // hex characters. BlobStore is thread-safe; writers and readers are not (one per stream).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,6 +68,15 @@ class BlobStore {
   ~BlobStore();
 
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewBlob();
+  // Whether a body of `size` more bytes (0: not known) fits while the file system that
+  // holds the store keeps `min_free` bytes free; ResourceExhausted if not. The reserve
+  // is room for what must work on a full disk: deletes (metadata writes) that free
+  // space again, and the metadata store's flushes. A body past its declared size is
+  // still stopped by the disk itself (ResourceExhausted from Append or Commit).
+  absl::Status CheckRoom(uint64_t size) const;
+  // By default the smaller of 1 GiB and 5% of the file system.
+  void set_min_free(uint64_t bytes) { min_free_ = bytes; }
+  uint64_t min_free() const { return min_free_; }
   absl::Status Publish(const std::string& id);
   absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const std::string& id);  // NotFound
   // OK if already gone. A published file moves to DIR/trash at once and is unlinked
@@ -89,6 +99,7 @@ class BlobStore {
   std::string dir_;
   MetaStore* meta_;
   size_t inline_max_;
+  std::atomic<uint64_t> min_free_ = 0;
   class Reaper;
   std::unique_ptr<Reaper> reaper_;
 };

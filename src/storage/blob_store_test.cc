@@ -104,6 +104,17 @@ TEST_F(BlobStoreTest, FilesOfEverySizeReadBackExactly) {
   }
 }
 
+// The reserve: a body is refused when it would leave less than min_free on the disk.
+TEST_F(BlobStoreTest, CheckRoomKeepsTheReserveFree) {
+  EXPECT_GT(store_->min_free(), 0u);  // min(1 GiB, 5% of the disk)
+  EXPECT_TRUE(store_->CheckRoom(4096).ok());
+  store_->set_min_free(UINT64_MAX / 2);
+  EXPECT_EQ(store_->CheckRoom(0).code(), absl::StatusCode::kResourceExhausted);
+  store_->set_min_free(0);
+  EXPECT_TRUE(store_->CheckRoom(0).ok());
+  EXPECT_EQ(store_->CheckRoom(UINT64_MAX).code(), absl::StatusCode::kResourceExhausted);
+}
+
 TEST_F(BlobStoreTest, UncommittedWriterLeavesNothing) {
   {
     auto w = store_->NewBlob();

@@ -1,8 +1,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -357,7 +359,22 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& di
   for (int i = 0; i < 256; ++i) {
     if (auto s = MakeDir(absl::StrFormat("%s/live/%02x", dir, i)); !s.ok()) return s;
   }
-  return std::unique_ptr<BlobStore>(new BlobStore(dir, meta, inline_max));
+  std::unique_ptr<BlobStore> store(new BlobStore(dir, meta, inline_max));
+  struct statvfs fs;
+  if (statvfs(dir.c_str(), &fs) != 0) return Errno("statvfs", dir);
+  const uint64_t disk = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+  store->set_min_free(std::min<uint64_t>(1ull << 30, disk / 20));
+  return store;
+}
+
+absl::Status BlobStore::CheckRoom(uint64_t size) const {
+  struct statvfs fs;
+  if (statvfs(dir_.c_str(), &fs) != 0) return Errno("statvfs", dir_);
+  const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  const uint64_t reserve = min_free_;
+  if (free >= reserve && free - reserve >= size) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "%d bytes free on the data disk; %d kept free, %d asked for", free, reserve, size));
 }
 
 std::string BlobStore::StagingPath(const std::string& id) const {

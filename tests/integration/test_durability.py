@@ -204,3 +204,84 @@ class MemoryTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FullDiskTests(unittest.TestCase):
+    """A data disk that fills up: new bodies get 507 InsufficientStorage, what is stored
+    stays readable, deletes still work and free room again, and the server stays up."""
+
+    def expect_full(self, call):
+        with self.assertRaises(Exception) as caught:
+            call()
+        self.assertEqual(caught.exception.response["Error"]["Code"], "InsufficientStorage")
+        self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 507)
+
+    def test_reserve_refuses_new_bodies_but_not_reads_or_deletes(self):
+        # A reserve larger than any disk: no body fits, everything else works.
+        server = Server(extra_args=["--min-free", "1000TiB"])
+        self.addCleanup(server.cleanup)
+        s3 = server.start().client()
+        s3.create_bucket(Bucket="full")
+        self.expect_full(lambda: s3.put_object(Bucket="full", Key="k", Body=b"x" * 100))
+        self.expect_full(lambda: s3.put_object(Bucket="full", Key="big", Body=b"x" * (3 << 20)))
+        uid = s3.create_multipart_upload(Bucket="full", Key="mp")["UploadId"]
+        self.expect_full(lambda: s3.upload_part(Bucket="full", Key="mp", UploadId=uid,
+                                                PartNumber=1, Body=b"y" * (5 << 20)))
+        s3.abort_multipart_upload(Bucket="full", Key="mp", UploadId=uid)
+        self.assertEqual(s3.list_objects_v2(Bucket="full")["KeyCount"], 0)
+        s3.delete_object(Bucket="full", Key="k")
+        self.assertEqual(s3.head_bucket(Bucket="full")["ResponseMetadata"]["HTTPStatusCode"], 200)
+
+    @unittest.skipUnless(os.geteuid() == 0, "mounting a small tmpfs needs root")
+    def test_small_disk_fills_up_and_recovers(self):
+        import subprocess
+        import tempfile
+        mount = tempfile.mkdtemp(prefix="coffer-full-")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount], check=True)
+        self.addCleanup(lambda: (subprocess.run(["umount", "-l", mount]), os.rmdir(mount)))
+        server = Server(data=os.path.join(mount, "data"))
+        self.addCleanup(server.cleanup)
+        s3 = server.start().client()
+        s3.create_bucket(Bucket="full")
+        # Files: 1 MiB bodies until the disk says no.
+        body = os.urandom(1 << 20)
+        stored = []
+        for i in range(100):
+            try:
+                s3.put_object(Bucket="full", Key="f%03d" % i, Body=body)
+                stored.append("f%03d" % i)
+            except Exception as e:
+                self.assertEqual(e.response["Error"]["Code"], "InsufficientStorage")
+                self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 507)
+                break
+        else:
+            self.fail("a 48 MiB disk took 100 MiB")
+        self.assertGreater(len(stored), 10)
+        # Small bodies (kept in the metadata store) until it says no too.
+        small = os.urandom(60 << 10)
+        for i in range(1000):
+            try:
+                s3.put_object(Bucket="full", Key="s%04d" % i, Body=small)
+            except Exception as e:
+                self.assertEqual(e.response["Error"]["Code"], "InsufficientStorage")
+                break
+        else:
+            self.fail("a full disk took 60 MiB more")
+        # Nothing stored was harmed, and nothing half-written was left behind.
+        for key in stored:
+            self.assertEqual(s3.get_object(Bucket="full", Key=key)["Body"].read(), body)
+        self.assertEqual(os.listdir(os.path.join(server.data, "blobs", "staging")), [])
+        # Deletes work on the full disk and make room for new bodies.
+        for key in stored[:8]:
+            s3.delete_object(Bucket="full", Key=key)
+        deadline = time.time() + 10
+        while True:
+            try:
+                s3.put_object(Bucket="full", Key="after", Body=body)
+                break
+            except Exception as e:
+                self.assertEqual(e.response["Error"]["Code"], "InsufficientStorage")
+                self.assertLess(time.time(), deadline, "deleting 8 MiB freed no room")
+                time.sleep(0.2)
+        self.assertEqual(s3.get_object(Bucket="full", Key="after")["Body"].read(), body)
+        self.assertIsNone(server.proc.poll(), "the server died on the full disk")
