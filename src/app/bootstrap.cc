@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "base/encoding.h"
+#include "storage/cached_meta_store.h"
 
 namespace coffer::app {
 namespace {
@@ -23,7 +24,11 @@ absl::StatusOr<Stores> OpenStores(const std::string& data_path) {
   s.root_key = *std::move(key);
   auto meta = storage::OpenRocksMetaStore(s.dir->Path("meta"));
   if (!meta.ok()) return meta.status();
-  s.meta = *std::move(meta);
+  // Read on (nearly) every request, written rarely: buckets, their configuration
+  // (policies, encryption defaults), IAM identities and policies, KMS keys.
+  s.meta = storage::NewCachedMetaStore(*std::move(meta),
+                                       {storage::Table::kBuckets, storage::Table::kBucketConfig,
+                                        storage::Table::kIam, storage::Table::kKms});
   auto blobs = storage::BlobStore::Open(s.dir->Path("blobs"), s.meta.get());
   if (!blobs.ok()) return blobs.status();
   s.blobs = *std::move(blobs);

@@ -1,0 +1,20 @@
+// CachedMetaStore: a MetaStore that keeps Get() answers, found or not, for tables read
+// on nearly every request and written rarely (buckets, bucket configuration, IAM, KMS
+// keys). Each such table has a generation that every Write() touching it moves on
+// (after the write), and an entry is only served at the generation it was read at,
+// so a Get never answers older than the last completed Write. Scans are not cached.
+// Correct only while every write goes through it: one process holds the database.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "storage/meta_store.h"
+
+namespace coffer::storage {
+
+std::unique_ptr<MetaStore> NewCachedMetaStore(std::unique_ptr<MetaStore> inner,
+                                              const std::vector<Table>& cached);
+
+}  // namespace coffer::storage
