@@ -297,11 +297,16 @@ void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& r,
   }
 }
 
+bool EtagIsMd5(const sse::SseRecord& record) {
+  return record.algorithm == sse::Algorithm::kNone || record.algorithm == sse::Algorithm::kAes256;
+}
+
 std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys& keys,
-                    const std::string& md5_hex) {
-  if (record.algorithm == sse::Algorithm::kNone || record.algorithm == sse::Algorithm::kAes256)
-    return md5_hex;
-  return HexLower(crypto::HmacSha256(keys.dek.view(), "coffer etag v1|" + md5_hex).substr(0, 16));
+                    const std::string& md5_hex, const std::string& blob_id) {
+  if (EtagIsMd5(record)) return md5_hex;
+  const std::string input =
+      md5_hex.empty() ? "coffer etag v2|" + blob_id : "coffer etag v1|" + md5_hex;
+  return HexLower(crypto::HmacSha256(keys.dek.view(), input).substr(0, 16));
 }
 
 std::string StoredChecksum(const sse::BodyKeys* keys, uint32_t part, const std::string& checksum) {

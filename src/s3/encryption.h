@@ -78,10 +78,15 @@ enum class SseAnswer { kCreate, kOther, kComplete };
 void AddEncryptionHeaders(http::ResponseHeader& head, const sse::SseRecord& record,
                           SseAnswer answer);
 
-// The ETag of an object whose ETag must not reveal its plaintext's MD5 (SSE-KMS,
-// DSSE-KMS, SSE-C): derived from the MD5 under the object's data key.
+// Whether an object's ETag is its plaintext's MD5: unencrypted and SSE-S3 objects. An
+// SSE-KMS, DSSE-KMS or SSE-C object's is not, on AWS as here, and needs no MD5 at all.
+bool EtagIsMd5(const sse::SseRecord& record);
+// The ETag of a body: its MD5 where EtagIsMd5; otherwise derived under the body's data
+// key from its MD5 when one was computed (`md5_hex`, e.g. for Content-MD5), else from
+// the stored body's id (`blob_id`, empty for an empty body), so it never reveals the
+// plaintext's MD5 and still differs from one upload to the next.
 std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys& keys,
-                    const std::string& md5_hex);
+                    const std::string& md5_hex, const std::string& blob_id);
 
 // Checksums are stored sealed under the object's keys (sse/checksum_seal.h): the
 // stored form of `checksum` of part `part` (0: the whole object), and back. `keys` is

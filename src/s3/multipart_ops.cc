@@ -165,13 +165,15 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
   const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
   auto received = co_await ReceiveBody(ctx, UploadAlgorithm(upload), keys ? &*keys : nullptr,
-                                       number);
+                                       number, !keys || EtagIsMd5(upload.object.sse));
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex) : body.md5_hex;
+  part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex,
+                             body.blob ? body.blob->id() : "")
+                   : body.md5_hex;
   part.last_modified = absl::Now();
   part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);
   auto s = co_await http::RunBlocking([&] {

@@ -185,7 +185,7 @@ std::variant<std::optional<crypto::ChecksumAlgorithm>, S3Error> RequestChecksumA
 
 http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
     S3Context& ctx, std::optional<crypto::ChecksumAlgorithm> required, const sse::BodyKeys* keys,
-    uint32_t part) {
+    uint32_t part, bool md5_etag) {
   // The length comes from Content-Length or x-amz-decoded-content-length; a body sent
   // with Transfer-Encoding: chunked and neither is accepted and bounded as it streams.
   const int64_t declared = ctx.request.body.declared_length();
@@ -217,7 +217,8 @@ http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
     }
     out.checksum_algorithm = required;
   }
-  crypto::Digest md5(crypto::Digest::Algorithm::kMd5);
+  std::optional<crypto::Digest> md5;
+  if (md5_etag || content_md5) md5.emplace(crypto::Digest::Algorithm::kMd5);
   std::optional<crypto::Checksum> checksum;
   if (out.checksum_algorithm) checksum.emplace(*out.checksum_algorithm);
 
@@ -264,14 +265,16 @@ http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
       if (keys) out.blob = std::make_unique<sse::SegmentWriter>(*keys, part, std::move(out.blob));
     }
     auto hash = [&md5, &checksum, &piece = slot.piece] {
-      md5.Update(piece);
+      if (md5) md5->Update(piece);
       if (checksum) checksum->Update(piece);
     };
     auto store = [blob = out.blob.get(), &piece = slot.piece] { return blob->Append(piece); };
     if (aside) {
-      std::packaged_task<void()> hash_task(hash);
-      slot.hashed = hash_task.get_future();
-      boost::asio::post(hashing, std::move(hash_task));
+      if (md5 || checksum) {
+        std::packaged_task<void()> hash_task(hash);
+        slot.hashed = hash_task.get_future();
+        boost::asio::post(hashing, std::move(hash_task));
+      }
       std::packaged_task<absl::Status()> store_task(store);
       slot.stored = store_task.get_future();
       boost::asio::post(storing, std::move(store_task));
@@ -287,9 +290,11 @@ http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
   if (declared >= 0 && out.size != static_cast<uint64_t>(declared))
     co_return S3Error::IncompleteBody();
 
-  std::string digest = md5.Final();
-  if (content_md5 && *content_md5 != digest) co_return S3Error::BadDigest();
-  out.md5_hex = HexLower(digest);
+  if (md5) {
+    std::string digest = md5->Final();
+    if (content_md5 && *content_md5 != digest) co_return S3Error::BadDigest();
+    out.md5_hex = HexLower(digest);
+  }
   if (checksum) {
     out.checksum = Base64(checksum->Final());
     // The value to match: a header, or a trailer the payload decoder has already

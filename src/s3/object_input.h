@@ -40,7 +40,7 @@ std::variant<std::optional<crypto::ChecksumAlgorithm>, S3Error> RequestChecksumA
 struct ReceivedBody {
   std::unique_ptr<storage::BlobWriter> blob;  // null when the body was empty
   uint64_t size = 0;
-  std::string md5_hex;
+  std::string md5_hex;  // empty unless the ETag needs it or Content-MD5 was sent
   std::optional<crypto::ChecksumAlgorithm> checksum_algorithm;
   std::string checksum;  // base64, when an algorithm applies
 };
@@ -49,11 +49,12 @@ struct ReceivedBody {
 // client declared, Content-MD5 and any x-amz-checksum-* value (header or trailer).
 // `algorithm`, when set (a multipart upload's), is computed even if the request names
 // none, and a request naming another is refused. With `keys`, the body is stored
-// encrypted as part `part` (sse/segments.h). Nothing is committed: the caller hands the
-// blob to the catalog.
+// encrypted as part `part` (sse/segments.h). The MD5 (the slowest of the digests) is
+// computed only when `md5_etag` (the ETag will be it) or for Content-MD5. Nothing is
+// committed: the caller hands the blob to the catalog.
 http::Task<std::variant<ReceivedBody, S3Error>> ReceiveBody(
     S3Context& ctx, std::optional<crypto::ChecksumAlgorithm> algorithm = std::nullopt,
-    const sse::BodyKeys* keys = nullptr, uint32_t part = 0);
+    const sse::BodyKeys* keys = nullptr, uint32_t part = 0, bool md5_etag = true);
 
 std::string Quoted(const std::string& etag);
 

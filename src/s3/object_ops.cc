@@ -95,10 +95,10 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&made)) co_return *err;
   auto& [keys, sse_record] = std::get<std::pair<sse::BodyKeys, sse::SseRecord>>(made);
   object.sse = sse_record;
-  auto received = co_await ReceiveBody(ctx, std::nullopt, &keys, 0);
+  auto received = co_await ReceiveBody(ctx, std::nullopt, &keys, 0, EtagIsMd5(object.sse));
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
-  object.etag = EtagFor(object.sse, keys, body.md5_hex);
+  object.etag = EtagFor(object.sse, keys, body.md5_hex, body.blob ? body.blob->id() : "");
   object.size = body.size;
   object.last_modified = absl::Now();
   if (body.checksum_algorithm) {

@@ -171,6 +171,43 @@ class ModesTests(SseTestCase):
                          UploadId=up["UploadId"], PartNumber=1, Body=b"x",
                          **ssec(os.urandom(32)))
 
+    def test_kms_and_ssec_etags_are_opaque_but_content_md5_is_checked(self):
+        # SSE-KMS, DSSE-KMS and SSE-C ETags are not the MD5 (AWS) and Coffer does not
+        # compute one for them; a Content-MD5 sent is still checked.
+        b = self.bucket()
+        data = os.urandom(3 * MiB + 5)
+        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+        customer = os.urandom(32)
+        for name, args in [("kms", {"ServerSideEncryption": "aws:kms"}),
+                           ("dsse", {"ServerSideEncryption": "aws:kms:dsse"}),
+                           ("ssec", ssec(customer))]:
+            first = self.s3.put_object(Bucket=b, Key=name, Body=data, **args)["ETag"]
+            again = self.s3.put_object(Bucket=b, Key=name, Body=data, **args)["ETag"]
+            self.assertRegex(first, r'^"[0-9a-f]{32}"$')
+            self.assertNotEqual(first, '"%s"' % hashlib.md5(data).hexdigest())
+            self.assertNotEqual(first, again, name)  # each upload its own
+            read = ssec(customer) if name == "ssec" else {}
+            self.assertEqual(self.s3.head_object(Bucket=b, Key=name, **read)["ETag"], again)
+            checked = self.s3.put_object(Bucket=b, Key=name, Body=data, ContentMD5=md5, **args)
+            self.assertNotEqual(checked["ETag"], '"%s"' % hashlib.md5(data).hexdigest())
+            wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+            self.assertError(self.s3.put_object, 400, "BadDigest", Bucket=b, Key=name + "-bad",
+                             Body=data, ContentMD5=wrong, **args)
+            self.assertError(self.s3.head_object, 404, "404", Bucket=b, Key=name + "-bad", **read)
+        # Multipart parts: a part number uploaded again with other bytes gets another ETag,
+        # and only the last one completes the upload.
+        up = self.s3.create_multipart_upload(Bucket=b, Key="mp", ServerSideEncryption="aws:kms")
+        etags = [self.s3.upload_part(Bucket=b, Key="mp", UploadId=up["UploadId"], PartNumber=1,
+                                     Body=body)["ETag"] for body in (data[::-1], data)]
+        self.assertNotEqual(etags[0], etags[1])
+        self.assertError(self.s3.complete_multipart_upload, 400, "InvalidPart", Bucket=b, Key="mp",
+                         UploadId=up["UploadId"],
+                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etags[0]}]})
+        self.s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=up["UploadId"],
+                                          MultipartUpload={"Parts": [{"PartNumber": 1,
+                                                                      "ETag": etags[1]}]})
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="mp")["Body"].read(), data)
+
     def test_copy_changes_mode_and_rotates_keys(self):
         b = self.bucket()
         data = os.urandom(200000)
