@@ -202,7 +202,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   auto copied = co_await CopyBytes(ctx, src.body.get(), 0, from.size, algorithm, &keys, 0);
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
-  object.etag = EtagFor(object.sse, keys, body.md5_hex, body.blob ? body.blob->id() : "");
+  object.etag = EtagFor(object.sse, keys, body.md5_hex, body.blob.get());
   object.size = body.size;
   object.last_modified = absl::Now();
   if (algorithm) {
@@ -286,8 +286,7 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = keys ? EtagFor(upload->object.sse, *keys, body.md5_hex,
-                             body.blob ? body.blob->id() : "")
+  part.etag = keys ? EtagFor(upload->object.sse, *keys, body.md5_hex, body.blob.get())
                    : body.md5_hex;
   part.last_modified = absl::Now();
   part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);

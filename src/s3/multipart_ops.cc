@@ -171,8 +171,7 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex,
-                             body.blob ? body.blob->id() : "")
+  part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex, body.blob.get())
                    : body.md5_hex;
   part.last_modified = absl::Now();
   part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);
