@@ -168,8 +168,10 @@ int ServerCommand(const std::vector<std::string>& args) {
   kms_service.set_trail(trail->get());
   iam.set_trail(trail->get());
   sts.set_trail(trail->get());
-  cloudtrail::CloudTrailService cloudtrail_service(stores->meta.get(), selectors->get(),
-                                                   stores->authorizer.get(), region);
+  cloudtrail::CloudTrailService cloudtrail_service(stores->meta.get(),
+                                                   stores->dir->Path(kAuditDir),
+                                                   selectors->get(), stores->authorizer.get(),
+                                                   region);
   gateway.AddService("cloudtrail", &cloudtrail_service);
 
   auto metrics_token = EnsureMetricsToken(*stores->dir);

@@ -4,31 +4,11 @@
 
 #include "absl/strings/str_split.h"
 #include "audit/layout.h"
+#include "base/encoding.h"
 
 namespace coffer::audit {
 
 using json = nlohmann::json;
-
-json UserIdentity(const std::optional<iam::Principal>& p, const std::string& invoked_by) {
-  if (!p) return json{{"type", "AWSAccount"}, {"principalId", ""}, {"accountId", "anonymous"}};
-  json u;
-  if (p->is_root()) {
-    u = {{"type", "Root"}, {"principalId", p->account_id}};
-  } else if (p->is_session()) {
-    u = {{"type", "AssumedRole"}, {"principalId", p->role_id + ":" + p->session_name}};
-    u["sessionContext"] = {
-        {"sessionIssuer",
-         {{"type", "Role"}, {"principalId", p->role_id}, {"arn", p->RoleArn()},
-          {"accountId", p->account_id}, {"userName", p->role_name}}}};
-  } else {
-    u = {{"type", "IAMUser"}, {"principalId", p->user_id}, {"userName", p->user_name}};
-  }
-  u["arn"] = p->Arn();
-  u["accountId"] = p->account_id;
-  if (!p->access_key_id.empty()) u["accessKeyId"] = p->access_key_id;
-  if (!invoked_by.empty()) u["invokedBy"] = invoked_by;
-  return u;
-}
 
 namespace {
 
@@ -65,39 +45,138 @@ Resource KmsKeyResource(const std::string& key_arn) {
   return Resource{key_arn, parts.size() > 4 ? parts[4] : "", "AWS::KMS::Key"};
 }
 
-json Event::ToJson() const {
-  json e;
-  e["eventVersion"] = "1.09";
-  e["userIdentity"] = UserIdentity(principal, invoked_by);
-  e["eventTime"] = FormatEventTime(time);
-  e["eventSource"] = source;
-  e["eventName"] = name;
-  e["awsRegion"] = region;
-  e["sourceIPAddress"] = invoked_by.empty() ? source_ip : invoked_by;
-  e["userAgent"] = invoked_by.empty() ? user_agent : invoked_by;
-  if (!error_code.empty()) {
-    e["errorCode"] = error_code;
-    e["errorMessage"] = error_message;
+namespace {
+
+// Appends JSON text to a string; the caller writes the punctuation between members.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  Writer& Str(std::string_view s) {
+    if (!IsValidUtf8(s)) {  // rare: let nlohmann replace what is not UTF-8
+      out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+      return *this;
+    }
+    out_ += '"';
+    for (char c : s) {
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out_ += "\\u00";
+            out_ += kHex[c >> 4];
+            out_ += kHex[c & 15];
+          } else {
+            out_ += c;
+          }
+      }
+    }
+    out_ += '"';
+    return *this;
   }
-  e["requestParameters"] = request_parameters;
-  e["responseElements"] = response_elements;
-  if (!additional_event_data.is_null()) e["additionalEventData"] = additional_event_data;
-  e["requestID"] = request_id;
-  e["eventID"] = event_id;
-  e["readOnly"] = read_only;
+  // ,"name": (no comma before the first member of an object)
+  Writer& Key(std::string_view name) {
+    if (out_.back() != '{') out_ += ',';
+    Str(name);
+    out_ += ':';
+    return *this;
+  }
+  Writer& Member(std::string_view name, std::string_view value) { return Key(name).Str(value); }
+  Writer& Bool(std::string_view name, bool value) {
+    Key(name);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  Writer& Json(std::string_view name, const json& value) {
+    Key(name);
+    out_ += value.dump(-1, ' ', false, json::error_handler_t::replace);
+    return *this;
+  }
+  Writer& Open(std::string_view name) {
+    Key(name);
+    out_ += '{';
+    return *this;
+  }
+  Writer& Close() {
+    out_ += '}';
+    return *this;
+  }
+
+ private:
+  std::string& out_;
+};
+
+void WriteUserIdentity(Writer& w, const std::optional<iam::Principal>& p,
+                       const std::string& invoked_by) {
+  w.Open("userIdentity");
+  if (!p) {
+    w.Member("type", "AWSAccount").Member("principalId", "").Member("accountId", "anonymous");
+    w.Close();
+    return;
+  }
+  if (p->is_root()) {
+    w.Member("type", "Root").Member("principalId", p->account_id);
+  } else if (p->is_session()) {
+    w.Member("type", "AssumedRole").Member("principalId", p->role_id + ":" + p->session_name);
+  } else {
+    w.Member("type", "IAMUser").Member("principalId", p->user_id);
+  }
+  w.Member("arn", p->Arn()).Member("accountId", p->account_id);
+  if (!p->access_key_id.empty()) w.Member("accessKeyId", p->access_key_id);
+  if (!p->is_root() && !p->is_session()) w.Member("userName", p->user_name);
+  if (p->is_session()) {
+    w.Open("sessionContext").Open("sessionIssuer");
+    w.Member("type", "Role").Member("principalId", p->role_id).Member("arn", p->RoleArn());
+    w.Member("accountId", p->account_id).Member("userName", p->role_name);
+    w.Close().Close();
+  }
+  if (!invoked_by.empty()) w.Member("invokedBy", invoked_by);
+  w.Close();
+}
+
+}  // namespace
+
+std::string Event::ToRecord() const {
+  std::string out;
+  out.reserve(1024);
+  out += '{';
+  Writer w(out);
+  w.Member("eventVersion", "1.09");
+  WriteUserIdentity(w, principal, invoked_by);
+  w.Member("eventTime", FormatEventTime(time));
+  w.Member("eventSource", source).Member("eventName", name).Member("awsRegion", region);
+  w.Member("sourceIPAddress", invoked_by.empty() ? source_ip : invoked_by);
+  w.Member("userAgent", invoked_by.empty() ? user_agent : invoked_by);
+  if (!error_code.empty()) w.Member("errorCode", error_code).Member("errorMessage", error_message);
+  w.Json("requestParameters", request_parameters);
+  w.Json("responseElements", response_elements);
+  if (!additional_event_data.is_null()) w.Json("additionalEventData", additional_event_data);
+  w.Member("requestID", request_id).Member("eventID", event_id).Bool("readOnly", read_only);
   if (!resources.empty()) {
-    json rs = json::array();
-    for (const auto& r : resources)
-      rs.push_back({{"ARN", r.arn}, {"accountId", r.account_id}, {"type", r.type}});
-    e["resources"] = rs;
+    w.Key("resources");
+    out += '[';
+    for (const auto& r : resources) {
+      if (out.back() != '[') out += ',';
+      out += '{';
+      w.Member("ARN", r.arn).Member("accountId", r.account_id).Member("type", r.type);
+      out += '}';
+    }
+    out += ']';
   }
-  e["eventType"] = "AwsApiCall";
-  e["managementEvent"] = management;
-  e["recipientAccountId"] = recipient_account;
-  e["eventCategory"] = management ? "Management" : "Data";
-  if (!tls_version.empty())
-    e["tlsDetails"] = {{"tlsVersion", tls_version}, {"clientProvidedHostHeader", ""}};
-  return e;
+  w.Member("eventType", "AwsApiCall").Bool("managementEvent", management);
+  w.Member("recipientAccountId", recipient_account);
+  w.Member("eventCategory", management ? "Management" : "Data");
+  if (!tls_version.empty()) {
+    w.Open("tlsDetails").Member("tlsVersion", tls_version).Member("clientProvidedHostHeader", "");
+    w.Close();
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace coffer::audit

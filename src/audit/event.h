@@ -40,14 +40,12 @@ struct Event {
   std::string tls_version;  // "TLSv1.3", or "" over plain HTTP
   nlohmann::json additional_event_data;  // null or an object
 
-  // The CloudTrail record.
-  nlohmann::json ToJson() const;
+  // The CloudTrail record as one line of JSON, its members in CloudTrail's order; the
+  // userIdentity block by principal type (Root, IAMUser, AssumedRole; AWSAccount for an
+  // anonymous caller). Bytes that are not UTF-8 (a client's User-Agent, ...) become
+  // U+FFFD: any request can be recorded.
+  std::string ToRecord() const;
 };
-
-// CloudTrail's userIdentity block for a principal (type Root, IAMUser, AssumedRole or
-// AWSAccount for another account's caller; AWSService for service events).
-nlohmann::json UserIdentity(const std::optional<iam::Principal>& principal,
-                            const std::string& invoked_by);
 
 // An API's JSON input or output as CloudTrail shows it: `secret_fields` removed at any
 // depth and the member names camelCased ("KeyId" -> "keyId"), except the user's own

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "base/codec.h"
 #include "base/encoding.h"
 #include "base/files.h"
@@ -67,6 +69,26 @@ std::optional<absl::Time> IndexKeyTime(std::string_view key) {
   uint64_t inverted = 0;
   for (size_t i = 12; i < 20; ++i) inverted = (inverted << 8) | static_cast<uint8_t>(key[i]);
   return absl::FromUnixMicros(static_cast<int64_t>(~inverted));
+}
+
+std::string IndexValue(const RecordLocation& where) {
+  return absl::StrCat("@", where.offset, " ", where.length, " ", where.file);
+}
+
+std::optional<RecordLocation> ParseIndexValue(std::string_view value) {
+  auto number = [&value](uint64_t* out) {
+    const size_t space = value.find(' ');
+    if (space == std::string_view::npos) return false;
+    const bool ok = absl::SimpleAtoi(absl::string_view(value.data(), space), out);
+    value.remove_prefix(space + 1);
+    return ok;
+  };
+  if (!value.starts_with('@')) return std::nullopt;
+  value.remove_prefix(1);
+  RecordLocation where;
+  if (!number(&where.offset) || !number(&where.length) || value.empty()) return std::nullopt;
+  where.file = std::string(value);
+  return where;
 }
 
 }  // namespace coffer::audit

@@ -2,6 +2,7 @@
 // the validator (validate.h) and LookupEvents (lookup.h).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,5 +37,15 @@ std::optional<absl::Time> ParseEventTime(std::string_view s);
 std::string IndexKey(const std::string& account, absl::Time t, const std::string& event_id);
 std::string IndexSeekKey(const std::string& account, absl::Time t);
 std::optional<absl::Time> IndexKeyTime(std::string_view key);
+
+// Index values: where the record lies in a log file ("@OFFSET LENGTH FILE"; entries
+// written before December 2026 hold the record itself, a JSON object).
+struct RecordLocation {
+  std::string file;  // relative to the audit folder
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+std::string IndexValue(const RecordLocation& where);
+std::optional<RecordLocation> ParseIndexValue(std::string_view value);
 
 }  // namespace coffer::audit

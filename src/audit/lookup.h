@@ -29,8 +29,11 @@ struct LookupPage {
 
 // The attribute keys CloudTrail accepts.
 bool IsLookupAttribute(const std::string& key);
-// InvalidArgument for a token this query did not hand out.
-absl::StatusOr<LookupPage> Lookup(storage::MetaStore* meta, const LookupQuery& q);
+// Reads the records from the log files under `audit_dir`, the trail's folder; entries
+// whose record cannot be read (a log file removed by hand) are skipped. InvalidArgument
+// for a token this query did not hand out.
+absl::StatusOr<LookupPage> Lookup(storage::MetaStore* meta, const std::string& audit_dir,
+                                  const LookupQuery& q);
 
 // CloudTrail's "Username" of a record (the user, role session or "root").
 std::string UsernameOf(const nlohmann::json& record);

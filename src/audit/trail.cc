@@ -191,11 +191,15 @@ absl::Status Trail::WriteBatch(std::vector<Event>& batch) {
   size_t n = file_events_;
   for (Event& e : batch) {
     if (e.event_id.empty()) e.event_id = NewUuid();
-    std::string record = e.ToJson().dump();
     out += n++ == 0 ? "\n" : ",\n";
-    out += record;
-    std::string account = e.recipient_account.empty() ? "000000000000" : e.recipient_account;
-    index.Put(storage::Table::kAudit, IndexKey(account, e.time, e.event_id), record);
+    const size_t at = out.size();
+    out += e.ToRecord();
+    // Only management events are looked up (CloudTrail's LookupEvents); the index
+    // says where each one lies in the file rather than holding a second copy.
+    if (!e.management) continue;
+    const std::string account = e.recipient_account.empty() ? "000000000000" : e.recipient_account;
+    index.Put(storage::Table::kAudit, IndexKey(account, e.time, e.event_id),
+              IndexValue({file_, file_bytes_ + at, out.size() - at}));
   }
   if (auto s = WriteAll(fd_, out); !s.ok()) {
     if (ftruncate(fd_, static_cast<off_t>(file_bytes_)) != 0) { /* reported by the caller */ }
@@ -208,7 +212,7 @@ absl::Status Trail::WriteBatch(std::vector<Event>& batch) {
     file_newest_ = std::max(file_newest_, e.time);
   }
   // The index is a convenience for LookupEvents; the files are the record.
-  (void)meta_->Write(index, /*sync=*/false);
+  if (!index.empty()) (void)meta_->Write(index, /*sync=*/false);
   return absl::OkStatus();
 }
 

@@ -5,7 +5,8 @@
 // and counted). One writer thread:
 //   - appends events to the current log file, logs/YYYY/MM/DD/REGION_CloudTrail_
 //     STAMP_ID.json, a CloudTrail file ({"Records":[...]}), synced at least every second;
-//   - indexes them (metadata table kAudit: account, newest first) for LookupEvents;
+//   - indexes the management events for LookupEvents (metadata table kAudit: account,
+//     newest first, and where the record lies in its log file);
 //   - every `rotate_every`, at `max_file_bytes`, and at Stop(), closes the file and
 //     writes a digest, digests/YYYY/MM/DD/REGION_CloudTrail-Digest_STAMP.json, naming
 //     each new log file with its SHA-256, chained to the previous digest by that

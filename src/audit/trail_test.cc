@@ -10,6 +10,7 @@
 #include <map>
 
 #include "audit/layout.h"
+#include "audit/lookup.h"
 #include "audit/validate.h"
 #include "base/files.h"
 #include "base/ids.h"
@@ -243,6 +244,99 @@ TEST_F(TrailTest, AFullQueueDropsInsteadOfBlocking) {
   Event e;
   e.time = absl::Now();
   EXPECT_FALSE((*trail)->Record(std::move(e)));
+}
+
+TEST(EventTest, RecordsAreJsonWhateverTheClientSent) {
+  Event e;
+  e.time = absl::FromUnixSeconds(1764806400);
+  e.source = "s3.amazonaws.com";
+  e.name = "CreateBucket";
+  e.region = "us-east-1";
+  e.user_agent = std::string("bad\xff\xfe \"quoted\" \\ tab\t nul") + std::string(1, '\0');
+  iam::Principal p;
+  p.account_id = "111122223333";
+  p.role_name = "reader";
+  p.role_id = "AROAEXAMPLE";
+  p.session_name = "s1";
+  p.access_key_id = "ASIAEXAMPLE";
+  e.principal = p;
+  e.request_parameters = {{"bucketName", std::string("b\xc3", 2)}};
+  e.resources = {{"arn:aws:s3:::b", "111122223333", "AWS::S3::Bucket"}};
+  e.tls_version = "TLSv1.3";
+  json r = json::parse(e.ToRecord());
+  EXPECT_EQ(r["userAgent"], "bad\xef\xbf\xbd\xef\xbf\xbd \"quoted\" \\ tab\t nul" + std::string(1, '\0'));
+  EXPECT_EQ(r["requestParameters"]["bucketName"], "b\xef\xbf\xbd");
+  EXPECT_EQ(r["eventTime"], "2025-12-04T00:00:00Z");
+  EXPECT_EQ(r["userIdentity"]["type"], "AssumedRole");
+  EXPECT_EQ(r["userIdentity"]["principalId"], "AROAEXAMPLE:s1");
+  EXPECT_EQ(r["userIdentity"]["accessKeyId"], "ASIAEXAMPLE");
+  EXPECT_EQ(r["userIdentity"]["sessionContext"]["sessionIssuer"]["userName"], "reader");
+  EXPECT_EQ(r["resources"][0]["ARN"], "arn:aws:s3:::b");
+  EXPECT_EQ(r["tlsDetails"]["tlsVersion"], "TLSv1.3");
+  EXPECT_EQ(r["readOnly"], false);
+  EXPECT_EQ(r["managementEvent"], true);
+  EXPECT_TRUE(r["responseElements"].is_null());
+  EXPECT_FALSE(r.contains("errorCode"));
+  EXPECT_EQ(json::parse(Event{}.ToRecord())["userIdentity"]["accountId"], "anonymous");
+}
+
+TEST(LayoutTest, IndexValuesSayWhereARecordIs) {
+  RecordLocation where{"logs/2026/12/04/us-east-1_CloudTrail_x y.json", 12, 345};
+  auto back = ParseIndexValue(IndexValue(where));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->file, where.file);
+  EXPECT_EQ(back->offset, 12u);
+  EXPECT_EQ(back->length, 345u);
+  for (const char* bad : {"", "@", "@1 2", "@1 2 ", "@x 2 f", "{\"a\":1}", "@-1 2 f"})
+    EXPECT_FALSE(ParseIndexValue(bad).has_value()) << bad;
+}
+
+TEST_F(TrailTest, LookupReadsRecordsFromTheLogFilesAndOlderIndexEntries) {
+  Session(3);  // management events, account 111122223333
+  {
+    TrailOptions o;
+    o.dir = dir_;
+    auto trail = Trail::Open(o, meta_.get(), key_.Copy());
+    Event data;  // a data event: in the file, not in the index
+    data.time = absl::Now();
+    data.name = "GetObject";
+    data.management = false;
+    data.recipient_account = "111122223333";
+    ASSERT_TRUE((*trail)->Record(std::move(data)));
+    (*trail)->Stop();
+  }
+  // An entry as servers before December 2026 wrote them: the record itself.
+  storage::WriteBatch old;
+  old.Put(storage::Table::kAudit, IndexKey("111122223333", absl::Now() - absl::Hours(1), "old"),
+          R"({"eventName":"Encrypt","eventID":"old","managementEvent":true})");
+  ASSERT_TRUE(meta_->Write(old, true).ok());
+  size_t indexed = 0;
+  for (auto it = meta_->Scan(storage::Table::kAudit, ""); it->Valid(); it->Next()) ++indexed;
+  EXPECT_EQ(indexed, 4u);
+
+  LookupQuery q;
+  q.account = "111122223333";
+  auto page = Lookup(meta_.get(), dir_, q);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->events.size(), 4u);
+  EXPECT_EQ(page->events[0]["requestParameters"]["keyId"], "k2");  // newest first
+  EXPECT_EQ(page->events[2]["requestParameters"]["keyId"], "k0");
+  EXPECT_EQ(page->events[3]["eventName"], "Encrypt");
+  q.attribute_key = "EventName";
+  q.attribute_value = "Decrypt";
+  q.max_results = 2;
+  page = Lookup(meta_.get(), dir_, q);
+  ASSERT_EQ(page->events.size(), 2u);
+  EXPECT_FALSE(page->next_token.empty());
+
+  // A log file removed by hand: its entries are skipped, the others still answer.
+  for (const auto& f : ListLogs(dir_)) std::filesystem::remove(Path(f));
+  q.attribute_key.clear();
+  q.max_results = 50;
+  q.next_token.clear();
+  page = Lookup(meta_.get(), dir_, q);
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_EQ(page->events[0]["eventID"], "old");
 }
 
 }  // namespace

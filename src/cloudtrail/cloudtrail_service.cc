@@ -97,7 +97,7 @@ Reply CloudTrailService::Run(const gateway::ApiRequest& request, const std::stri
       q.max_results = in["MaxResults"];
     }
     q.next_token = in.value("NextToken", "");
-    auto page = audit::Lookup(meta_, q);
+    auto page = audit::Lookup(meta_, audit_dir_, q);
     if (!page.ok()) return Error("InvalidNextTokenException", std::string(page.status().message()));
     json events = json::array();
     for (const auto& e : page->events) events.push_back(Summary(e));

@@ -13,9 +13,15 @@ namespace coffer::cloudtrail {
 
 class CloudTrailService : public gateway::ApiService {
  public:
-  CloudTrailService(storage::MetaStore* meta, audit::EventSelectors* selectors,
-                    const iam::Authorizer* authorizer, std::string region)
-      : meta_(meta), selectors_(selectors), authorizer_(authorizer), region_(std::move(region)) {}
+  // `audit_dir`: the trail's folder, where LookupEvents reads records.
+  CloudTrailService(storage::MetaStore* meta, std::string audit_dir,
+                    audit::EventSelectors* selectors, const iam::Authorizer* authorizer,
+                    std::string region)
+      : meta_(meta),
+        audit_dir_(std::move(audit_dir)),
+        selectors_(selectors),
+        authorizer_(authorizer),
+        region_(std::move(region)) {}
 
   http::Task<void> Handle(gateway::ApiRequest& request) override;
   http::Task<void> Reject(http::Exchange& exchange, const auth::SignableRequest& request,
@@ -31,6 +37,7 @@ class CloudTrailService : public gateway::ApiService {
 
  private:
   storage::MetaStore* meta_;
+  std::string audit_dir_;
   audit::EventSelectors* selectors_;
   const iam::Authorizer* authorizer_;
   std::string region_;

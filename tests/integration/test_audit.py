@@ -12,10 +12,13 @@ import subprocess
 import time
 
 import boto3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from lib import COFFER_BIN, ROOT_KEY, ROOT_SECRET, ServerTestCase
+from lib import COFFER_BIN, ROOT_KEY, ROOT_SECRET, ServerTestCase, send_raw
 
 
 class AuditTestCase(ServerTestCase):
@@ -164,6 +167,18 @@ class EventTests(AuditTestCase):
         # Object-level calls are data events, left out unless selectors ask for them.
         self.s3.put_object(Bucket=b, Key="plain", Body=b"x")
         self.assertEqual(self.lookup("EventName", "PutObject", 0), [])
+
+    def test_a_user_agent_that_is_not_utf8_is_recorded_with_replacement_characters(self):
+        # Any client can send such a header; the trail used to abort the server on it.
+        b = self.bucket(create=False)
+        req = AWSRequest(method="PUT", url=self.server.endpoint + "/" + b, data=b"")
+        S3SigV4Auth(Credentials(ROOT_KEY, ROOT_SECRET), "s3", "us-east-1").add_auth(req)
+        headers = dict(req.headers.items(), **{"User-Agent": b"raw-client \xff\xfe/1"})
+        status, _, body = send_raw(self.server, "PUT", "/" + b, b"", headers)
+        self.assertEqual(status, 200, body)
+        events = [e for e in self.lookup("ResourceName", b) if e["eventName"] == "CreateBucket"]
+        self.assertEqual(events[0]["userAgent"], "raw-client \ufffd\ufffd/1")
+        self.assertIn(b, [x["Name"] for x in self.s3.list_buckets()["Buckets"]])
 
     def test_lookup_filters_pages_and_errors(self):
         for i in range(5):
