@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Coffer needs to build, run and test, when missing.
 set -euo pipefail
 build=(g++ cmake ninja-build ccache pkg-config libssl-dev zlib1g-dev libboost-dev
-       librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev)
+       librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+       libgoogle-perftools-dev)
 test=(awscli python3-boto3 s3cmd rclone curl openssl faketime prometheus)
 # Node.js and npm for the AWS SDK for JavaScript tests, from Debian unless present.
 command -v node >/dev/null && command -v npm >/dev/null || test+=(nodejs npm)
