@@ -101,14 +101,15 @@ std::variant<CopySource, S3Error> OpenCopySource(S3Context& ctx) {
 }
 
 // Copies [first, first+length) of the source's plaintext into a new blob, encrypted
-// under `keys` as part `part`.
+// under `keys` as part `part`; its MD5 only when `want_md5` (the ETag is the MD5).
 http::Task<std::variant<ReceivedBody, S3Error>> CopyBytes(
     S3Context& ctx, BodyReader* reader, uint64_t first, uint64_t length,
     std::optional<crypto::ChecksumAlgorithm> algorithm, const sse::BodyKeys* keys,
-    uint32_t part) {
+    uint32_t part, bool want_md5) {
   ReceivedBody out;
   out.checksum_algorithm = algorithm;
-  crypto::Digest md5(crypto::Digest::Algorithm::kMd5);
+  std::optional<crypto::Digest> md5;
+  if (want_md5) md5.emplace(crypto::Digest::Algorithm::kMd5);
   std::optional<crypto::Checksum> checksum;
   if (algorithm) checksum.emplace(*algorithm);
   if (length > 0) {
@@ -123,13 +124,13 @@ http::Task<std::variant<ReceivedBody, S3Error>> CopyBytes(
     if (!n.ok()) co_return FromStatus(n.status());
     if (*n == 0) co_return S3Error::InternalError();
     std::string_view piece(buf.data(), *n);
-    md5.Update(piece);
+    if (md5) md5->Update(piece);
     if (checksum) checksum->Update(piece);
     if (auto s = out.blob->Append(piece); !s.ok()) co_return FromStatus(s);
     offset += *n;
     out.size += *n;
   }
-  out.md5_hex = HexLower(md5.Final());
+  if (md5) out.md5_hex = HexLower(md5->Final());
   if (checksum) out.checksum = Base64(checksum->Final());
   co_return out;
 }
@@ -199,7 +200,8 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&made)) co_return *err;
   auto& [keys, sse_record] = std::get<std::pair<sse::BodyKeys, sse::SseRecord>>(made);
   object.sse = sse_record;
-  auto copied = co_await CopyBytes(ctx, src.body.get(), 0, from.size, algorithm, &keys, 0);
+  auto copied = co_await CopyBytes(ctx, src.body.get(), 0, from.size, algorithm, &keys, 0,
+                                   EtagIsMd5(object.sse));
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
   object.etag = EtagFor(object.sse, keys, body.md5_hex, body.blob.get());
@@ -278,7 +280,8 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
   const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
   auto copied = co_await CopyBytes(ctx, src.body.get(), first, length, algorithm,
-                                   keys ? &*keys : nullptr, number);
+                                   keys ? &*keys : nullptr, number,
+                                   !keys || EtagIsMd5(upload->object.sse));
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
   src.body.reset();

@@ -147,7 +147,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
           failure = S3Error::EntityTooLarge(body.size, kMaxPutSize);
           return stop;
         }
-        md5.Update(data);
+        if (EtagIsMd5(keys->second)) md5.Update(data);
         if (!body.blob) {
           auto w = ctx.catalog.NewBody(0);
           if (!w.ok()) {
@@ -206,7 +206,8 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   if (auto err = CollectMetadata(form, object)) co_return *err;
   if (!tags.empty()) object.tags = tags;
   object.sse = keys->second;
-  object.etag = EtagFor(object.sse, keys->first, HexLower(md5.Final()), body.blob.get());
+  object.etag = EtagFor(object.sse, keys->first, EtagIsMd5(object.sse) ? HexLower(md5.Final()) : "",
+                        body.blob.get());
   object.size = body.size;
   object.last_modified = absl::Now();
 

@@ -207,6 +207,28 @@ class ModesTests(SseTestCase):
                                           MultipartUpload={"Parts": [{"PartNumber": 1,
                                                                       "ETag": etags[1]}]})
         self.assertEqual(self.s3.get_object(Bucket=b, Key="mp")["Body"].read(), data)
+        # Copies and copied parts follow the same rule: MD5 ETags for SSE-S3 only.
+        plain_md5 = '"%s"' % hashlib.md5(data).hexdigest()
+        copies = {}
+        for name, args in [("to-s3", {"ServerSideEncryption": "AES256"}),
+                           ("to-kms", {"ServerSideEncryption": "aws:kms"}),
+                           ("to-kms-again", {"ServerSideEncryption": "aws:kms"})]:
+            copies[name] = self.s3.copy_object(Bucket=b, Key=name, CopySource={"Bucket": b, "Key": "kms"},
+                                               **args)["CopyObjectResult"]["ETag"]
+            self.assertEqual(self.s3.get_object(Bucket=b, Key=name)["Body"].read(), data)
+        self.assertEqual(copies["to-s3"], plain_md5)
+        self.assertRegex(copies["to-kms"], r'^"[0-9a-f]{32}"$')
+        self.assertNotIn(copies["to-kms"], (plain_md5, copies["to-kms-again"]))
+        up = self.s3.create_multipart_upload(Bucket=b, Key="mpc", ServerSideEncryption="aws:kms")
+        part = self.s3.upload_part_copy(Bucket=b, Key="mpc", UploadId=up["UploadId"], PartNumber=1,
+                                        CopySource={"Bucket": b, "Key": "to-s3"},
+                                        CopySourceRange="bytes=0-%d" % (len(data) - 1))
+        etag = part["CopyPartResult"]["ETag"]
+        self.assertRegex(etag, r'^"[0-9a-f]{32}"$')
+        self.assertNotEqual(etag, plain_md5)
+        self.s3.complete_multipart_upload(Bucket=b, Key="mpc", UploadId=up["UploadId"],
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="mpc")["Body"].read(), data)
 
     def test_copy_changes_mode_and_rotates_keys(self):
         b = self.bucket()
