@@ -1,8 +1,13 @@
 #include "base/ids.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "base/codec.h"
@@ -10,17 +15,71 @@
 
 namespace coffer {
 
-std::string RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    std::abort();  // the CSPRNG failing is not recoverable
+namespace {
+
+std::atomic<uint64_t> g_forks{0};
+
+// OpenSSL 3's CSPRNG makes a getpid() syscall on every call (its fork check); on a VM
+// that costs more than the bytes (three calls per KMS request were ~4% of its CPU).
+// So each thread draws 1 KiB at a time from it and hands the bytes out in order,
+// wiping each one as it goes and the rest when the thread ends. A fork empties the
+// buffers (pthread_atfork), so a child never hands out bytes its parent also has.
+class RandomPool {
+ public:
+  using Source = int (*)(unsigned char*, int);
+  explicit RandomPool(Source source) : source_(source) {
+    static const int registered =
+        pthread_atfork(nullptr, nullptr, [] { g_forks.fetch_add(1, std::memory_order_relaxed); });
+    (void)registered;
   }
+  ~RandomPool() { OPENSSL_cleanse(bytes_, sizeof(bytes_)); }
+
+  void Fill(uint8_t* out, size_t n) {
+    if (n > kSize / 4) return Draw(out, n);
+    if (const uint64_t forks = g_forks.load(std::memory_order_relaxed); forks != forks_) {
+      OPENSSL_cleanse(bytes_, sizeof(bytes_));
+      used_ = kSize;
+      forks_ = forks;
+    }
+    while (n > 0) {
+      if (used_ == kSize) {
+        Draw(bytes_, kSize);
+        used_ = 0;
+      }
+      const size_t take = std::min(n, kSize - used_);
+      memcpy(out, bytes_ + used_, take);
+      OPENSSL_cleanse(bytes_ + used_, take);
+      used_ += take;
+      out += take;
+      n -= take;
+    }
+  }
+
+ private:
+  static constexpr size_t kSize = 1024;
+  void Draw(uint8_t* out, size_t n) {
+    if (source_(out, static_cast<int>(n)) != 1) std::abort();  // not recoverable
+  }
+  Source source_;
+  uint8_t bytes_[kSize];
+  size_t used_ = kSize;
+  uint64_t forks_ = 0;
+};
+
+}  // namespace
+
+std::string RandomBytes(size_t n) {
+  thread_local RandomPool pool(RAND_bytes);
+  std::string out(n, '\0');
+  pool.Fill(reinterpret_cast<uint8_t*>(out.data()), n);
   return out;
 }
 
 SecretBytes RandomSecret(size_t n) {
+  // Keys come from OpenSSL's private generator, apart from what is made public.
+  thread_local RandomPool pool(RAND_priv_bytes);
   SecretBytes out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) std::abort();
+  pool.Fill(out.data(), n);
   return out;
 }
 

@@ -1,5 +1,6 @@
-// Random identifiers. All draw from OpenSSL's CSPRNG, except request and host ids,
-// which are unique labels (a per-thread random start and a counter), not secrets.
+// Random bytes and identifiers. All draw from OpenSSL's CSPRNG (through a small
+// per-thread buffer, emptied at fork; keys from its private generator), except request
+// and host ids, which are unique labels (a per-thread random start and a counter).
 #pragma once
 
 #include <string>
