@@ -53,37 +53,49 @@ class Writer {
   explicit Writer(std::string& out) : out_(out) {}
 
   Writer& Str(std::string_view s) {
-    if (!IsValidUtf8(s)) {  // rare: let nlohmann replace what is not UTF-8
-      out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-      return *this;
-    }
+    const size_t start = out_.size();
     out_ += '"';
-    for (char c : s) {
+    size_t plain = 0;  // where the bytes not yet copied begin
+    bool utf8_checked = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+      if (c >= 0x80) {
+        if (utf8_checked) continue;
+        if (!IsValidUtf8(s)) {  // rare: let nlohmann replace what is not UTF-8
+          out_.resize(start);
+          out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+          return *this;
+        }
+        utf8_checked = true;
+        continue;
+      }
+      out_.append(s.data() + plain, i - plain);
+      plain = i + 1;
       switch (c) {
         case '"': out_ += "\\\""; break;
         case '\\': out_ += "\\\\"; break;
         case '\n': out_ += "\\n"; break;
         case '\r': out_ += "\\r"; break;
         case '\t': out_ += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out_ += "\\u00";
-            out_ += kHex[c >> 4];
-            out_ += kHex[c & 15];
-          } else {
-            out_ += c;
-          }
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out_ += "\\u00";
+          out_ += kHex[c >> 4];
+          out_ += kHex[c & 15];
+        }
       }
     }
+    out_.append(s.data() + plain, s.size() - plain);
     out_ += '"';
     return *this;
   }
-  // ,"name": (no comma before the first member of an object)
+  // ,"name": (no comma before the first member of an object); names are ours, plain ASCII.
   Writer& Key(std::string_view name) {
     if (out_.back() != '{') out_ += ',';
-    Str(name);
-    out_ += ':';
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
     return *this;
   }
   Writer& Member(std::string_view name, std::string_view value) { return Key(name).Str(value); }

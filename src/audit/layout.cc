@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <limits>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -46,7 +48,16 @@ bool FileExists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::string FormatEventTime(absl::Time t) { return Utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string FormatEventTime(absl::Time t) {
+  // Events come many to a second: format each second once per thread.
+  thread_local int64_t second = std::numeric_limits<int64_t>::min();
+  thread_local std::string formatted;
+  if (const int64_t s = absl::ToUnixSeconds(t); s != second) {
+    formatted = Utc(t, "%Y-%m-%dT%H:%M:%SZ");
+    second = s;
+  }
+  return formatted;
+}
 
 std::optional<absl::Time> ParseEventTime(std::string_view s) {
   absl::Time t;

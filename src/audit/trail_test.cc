@@ -278,6 +278,13 @@ TEST(EventTest, RecordsAreJsonWhateverTheClientSent) {
   EXPECT_TRUE(r["responseElements"].is_null());
   EXPECT_FALSE(r.contains("errorCode"));
   EXPECT_EQ(json::parse(Event{}.ToRecord())["userIdentity"]["accountId"], "anonymous");
+
+  // UTF-8 is kept as it is; control characters are escaped.
+  Event utf8;
+  utf8.user_agent = "caf\xc3\xa9 \xf0\x9f\x94\x91 \x01\x1f end";
+  const std::string record = utf8.ToRecord();
+  EXPECT_NE(record.find("caf\xc3\xa9 \xf0\x9f\x94\x91 \\u0001\\u001f end"), std::string::npos);
+  EXPECT_EQ(json::parse(record)["userAgent"], utf8.user_agent);
 }
 
 TEST(LayoutTest, IndexValuesSayWhereARecordIs) {
