@@ -65,19 +65,41 @@ void Catalog::Garbage(storage::WriteBatch& batch, const std::vector<PartRef>& pa
 }
 
 void Catalog::CollectGarbage(const std::vector<std::string>& blob_ids) {
-  storage::WriteBatch done;
-  for (const auto& id : blob_ids) {
-    {
-      std::lock_guard lock(pins_mu_);
-      if (pins_.count(id)) {
-        deferred_garbage_.insert(id);  // the last reader deletes it
-        continue;
-      }
+  std::vector<std::string> ready;
+  {
+    std::lock_guard lock(pins_mu_);
+    for (const auto& id : blob_ids) {
+      if (pins_.count(id)) deferred_garbage_.insert(id);  // the last reader deletes it
+      else ready.push_back(id);
     }
-    if (!blobs_->Delete(id, done).ok()) continue;  // retried at the next start
-    done.Delete(Table::kBlobs, GarbageKey(id));
   }
-  if (!done.empty()) (void)meta_->Write(done, /*sync=*/false);
+  // Under load many commits end at once: whoever finds no collection running deletes
+  // for all of them, one write per round until nothing is left, while the others return
+  // at once. Their blobs stay marked as garbage until then (Recover() finishes the job
+  // after a crash).
+  {
+    std::lock_guard lock(gc_mu_);
+    gc_pending_.insert(gc_pending_.end(), ready.begin(), ready.end());
+    if (gc_running_ || gc_pending_.empty()) return;
+    gc_running_ = true;
+  }
+  while (true) {
+    std::vector<std::string> ids;
+    {
+      std::lock_guard lock(gc_mu_);
+      if (gc_pending_.empty()) {
+        gc_running_ = false;
+        return;
+      }
+      ids.swap(gc_pending_);
+    }
+    storage::WriteBatch done;
+    for (const auto& id : ids) {
+      if (!blobs_->Delete(id, done).ok()) continue;  // retried at the next start
+      done.Delete(Table::kBlobs, GarbageKey(id));
+    }
+    if (!done.empty()) (void)meta_->Write(done, /*sync=*/false);
+  }
 }
 
 void Catalog::Pin(const std::vector<PartRef>& parts) {

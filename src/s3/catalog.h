@@ -307,6 +307,9 @@ class Catalog {
   std::mutex pins_mu_;
   std::map<std::string, int> pins_;          // blob id -> readers
   std::set<std::string> deferred_garbage_;   // pinned blobs to delete once released
+  std::mutex gc_mu_;
+  std::vector<std::string> gc_pending_;      // unpinned garbage waiting for a collector
+  bool gc_running_ = false;
 };
 
 }  // namespace coffer::s3
