@@ -78,12 +78,7 @@ class Writer {
         case '\n': out_ += "\\n"; break;
         case '\r': out_ += "\\r"; break;
         case '\t': out_ += "\\t"; break;
-        default: {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out_ += "\\u00";
-          out_ += kHex[c >> 4];
-          out_ += kHex[c & 15];
-        }
+        default: out_ += "\\u00" + HexLower(s.substr(i, 1));
       }
     }
     out_.append(s.data() + plain, s.size() - plain);
