@@ -101,8 +101,36 @@ class Writer {
   }
   Writer& Json(std::string_view name, const json& value) {
     Key(name);
-    out_ += value.dump(-1, ' ', false, json::error_handler_t::replace);
-    return *this;
+    return Value(value);
+  }
+  // A tree, with its strings and member names escaped by Str (nlohmann's dump costs a
+  // serializer and a locale lookup for each call).
+  Writer& Value(const json& v) {
+    switch (v.type()) {
+      case json::value_t::string:
+        return Str(v.get_ref<const std::string&>());
+      case json::value_t::object:
+        out_ += '{';
+        for (const auto& [name, member] : v.items()) {
+          if (out_.back() != '{') out_ += ',';
+          Str(name);
+          out_ += ':';
+          Value(member);
+        }
+        out_ += '}';
+        return *this;
+      case json::value_t::array:
+        out_ += '[';
+        for (const auto& element : v) {
+          if (out_.back() != '[') out_ += ',';
+          Value(element);
+        }
+        out_ += ']';
+        return *this;
+      default:  // null, true, false and numbers: nothing to escape
+        out_ += v.dump();
+        return *this;
+    }
   }
   Writer& Open(std::string_view name) {
     Key(name);

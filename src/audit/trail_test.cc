@@ -285,6 +285,16 @@ TEST(EventTest, RecordsAreJsonWhateverTheClientSent) {
   const std::string record = utf8.ToRecord();
   EXPECT_NE(record.find("caf\xc3\xa9 \xf0\x9f\x94\x91 \\u0001\\u001f end"), std::string::npos);
   EXPECT_EQ(json::parse(record)["userAgent"], utf8.user_agent);
+
+  // Parameters are written member by member: nested objects, arrays, numbers, literals
+  // and names that need escaping come back as they were.
+  Event tree;
+  tree.request_parameters = json::parse(
+      R"({"encryptionContext":{"a\"b":"c\\d","\u0001":"x"},"n":[1,-2,3.5,true,null,[]],"o":{}})");
+  tree.additional_event_data = {{"list", json::array({"x", {{"y", false}}})}};
+  json back = json::parse(tree.ToRecord());
+  EXPECT_EQ(back["requestParameters"], tree.request_parameters);
+  EXPECT_EQ(back["additionalEventData"], tree.additional_event_data);
 }
 
 TEST(LayoutTest, IndexValuesSayWhereARecordIs) {
