@@ -51,7 +51,8 @@ class Exchange {
   // A complete response with a small in-memory body (Content-Length set from it).
   virtual Task<absl::Status> Respond(ResponseHeader head, std::string body) = 0;
   // Streams a response: the header with Content-Length `length`, then WriteBody calls.
-  // For HEAD requests pass the length the GET would have and write nothing.
+  // For HEAD requests pass the length the GET would have and write nothing. The header
+  // of a body may be held back and sent with its first bytes, in one write.
   virtual Task<absl::Status> WriteHeader(ResponseHeader head, uint64_t length) = 0;
   virtual Task<absl::Status> WriteBody(std::string_view data) = 0;
   virtual bool responded() const = 0;
