@@ -204,7 +204,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
                                    EtagIsMd5(object.sse));
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
-  object.etag = EtagFor(object.sse, keys, body.md5_hex, body.blob.get());
+  object.etag = EtagFor(object.sse, &keys, body.md5_hex, body.blob.get());
   object.size = body.size;
   object.last_modified = absl::Now();
   if (algorithm) {
@@ -278,10 +278,10 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
     algorithm = crypto::ParseChecksumAlgorithm(upload->object.checksum_algorithm);
   auto keys_or = OpenObjectKeys(ctx, upload->object, ctx.bucket, ctx.key, /*need_keys=*/true);
   if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
-  const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
-  auto copied = co_await CopyBytes(ctx, src.body.get(), first, length, algorithm,
-                                   keys ? &*keys : nullptr, number,
-                                   !keys || EtagIsMd5(upload->object.sse));
+  const auto& opened = std::get<std::optional<sse::BodyKeys>>(keys_or);
+  const sse::BodyKeys* keys = opened ? &*opened : nullptr;  // null: not encrypted
+  auto copied = co_await CopyBytes(ctx, src.body.get(), first, length, algorithm, keys, number,
+                                   EtagIsMd5(upload->object.sse));
   if (auto* err = std::get_if<S3Error>(&copied)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(copied);
   src.body.reset();
@@ -289,10 +289,9 @@ http::Task<OpResult> UploadPartCopy(S3Context& ctx) {
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = keys ? EtagFor(upload->object.sse, *keys, body.md5_hex, body.blob.get())
-                   : body.md5_hex;
+  part.etag = EtagFor(upload->object.sse, keys, body.md5_hex, body.blob.get());
   part.last_modified = absl::Now();
-  part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);
+  part.checksum = StoredChecksum(keys, number, body.checksum);
   auto s = co_await http::RunBlocking([&] {
     return ctx.catalog.PutPart(ctx.bucket, ctx.key, upload_id, part, std::move(body.blob));
   });

@@ -301,12 +301,12 @@ bool EtagIsMd5(const sse::SseRecord& record) {
   return record.algorithm == sse::Algorithm::kNone || record.algorithm == sse::Algorithm::kAes256;
 }
 
-std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys& keys,
+std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys* keys,
                     const std::string& md5_hex, const storage::BlobWriter* blob) {
   if (EtagIsMd5(record)) return md5_hex;
   const std::string input = md5_hex.empty() ? "coffer etag v2|" + (blob ? blob->id() : "")
                                             : "coffer etag v1|" + md5_hex;
-  return HexLower(crypto::HmacSha256(keys.dek.view(), input).substr(0, 16));
+  return HexLower(crypto::HmacSha256(keys->dek.view(), input).substr(0, 16));
 }
 
 std::string StoredChecksum(const sse::BodyKeys* keys, uint32_t part, const std::string& checksum) {

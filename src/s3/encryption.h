@@ -84,8 +84,9 @@ bool EtagIsMd5(const sse::SseRecord& record);
 // The ETag of a body: its MD5 where EtagIsMd5; otherwise derived under the body's data
 // key from its MD5 when one was computed (`md5_hex`, e.g. for Content-MD5), else from
 // the stored body's id (`blob`, null for an empty body), so it never reveals the
-// plaintext's MD5 and still differs from one upload to the next.
-std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys& keys,
+// plaintext's MD5 and still differs from one upload to the next. `keys` may be null
+// only for a body that is not encrypted.
+std::string EtagFor(const sse::SseRecord& record, const sse::BodyKeys* keys,
                     const std::string& md5_hex, const storage::BlobWriter* blob);
 
 // Checksums are stored sealed under the object's keys (sse/checksum_seal.h): the

@@ -163,18 +163,18 @@ http::Task<OpResult> UploadPart(S3Context& ctx) {
   // parts need kms:Decrypt (as on AWS).
   auto keys_or = OpenObjectKeys(ctx, upload.object, ctx.bucket, ctx.key, /*need_keys=*/true);
   if (auto* err = std::get_if<S3Error>(&keys_or)) co_return *err;
-  const auto& keys = std::get<std::optional<sse::BodyKeys>>(keys_or);
-  auto received = co_await ReceiveBody(ctx, UploadAlgorithm(upload), keys ? &*keys : nullptr,
-                                       number, !keys || EtagIsMd5(upload.object.sse));
+  const auto& opened = std::get<std::optional<sse::BodyKeys>>(keys_or);
+  const sse::BodyKeys* keys = opened ? &*opened : nullptr;  // null: not encrypted
+  auto received = co_await ReceiveBody(ctx, UploadAlgorithm(upload), keys, number,
+                                       EtagIsMd5(upload.object.sse));
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
   UploadedPart part;
   part.number = number;
   part.size = body.size;
-  part.etag = keys ? EtagFor(upload.object.sse, *keys, body.md5_hex, body.blob.get())
-                   : body.md5_hex;
+  part.etag = EtagFor(upload.object.sse, keys, body.md5_hex, body.blob.get());
   part.last_modified = absl::Now();
-  part.checksum = StoredChecksum(keys ? &*keys : nullptr, number, body.checksum);
+  part.checksum = StoredChecksum(keys, number, body.checksum);
   auto s = co_await http::RunBlocking([&] {
     return ctx.catalog.PutPart(ctx.bucket, ctx.key, upload.upload_id, part, std::move(body.blob));
   });

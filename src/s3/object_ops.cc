@@ -98,7 +98,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
   auto received = co_await ReceiveBody(ctx, std::nullopt, &keys, 0, EtagIsMd5(object.sse));
   if (auto* err = std::get_if<S3Error>(&received)) co_return *err;
   ReceivedBody& body = std::get<ReceivedBody>(received);
-  object.etag = EtagFor(object.sse, keys, body.md5_hex, body.blob.get());
+  object.etag = EtagFor(object.sse, &keys, body.md5_hex, body.blob.get());
   object.size = body.size;
   object.last_modified = absl::Now();
   if (body.checksum_algorithm) {

@@ -206,7 +206,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   if (auto err = CollectMetadata(form, object)) co_return *err;
   if (!tags.empty()) object.tags = tags;
   object.sse = keys->second;
-  object.etag = EtagFor(object.sse, keys->first, EtagIsMd5(object.sse) ? HexLower(md5.Final()) : "",
+  object.etag = EtagFor(object.sse, &keys->first, EtagIsMd5(object.sse) ? HexLower(md5.Final()) : "",
                         body.blob.get());
   object.size = body.size;
   object.last_modified = absl::Now();
