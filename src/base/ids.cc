@@ -114,13 +114,8 @@ std::string NewUuid() {
   std::string b = RandomBytes(16);
   b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[(b[i] >> 4) & 0xf];
-    out += kHex[b[i] & 0xf];
-  }
+  std::string out = HexLower(b);  // 8-4-4-4-12
+  for (size_t at : {20, 16, 12, 8}) out.insert(at, 1, '-');
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <set>
 #include <string>
 
@@ -56,6 +57,21 @@ TEST(RandomTest, AForkedChildDrawsOtherBytesThanItsParent) {
   std::string mine = RandomBytes(32) + std::string(RandomSecret(32).view());
   EXPECT_NE(mine.substr(0, 32), theirs.substr(0, 32));
   EXPECT_NE(mine.substr(32), theirs.substr(32));
+}
+
+TEST(Ids, UuidsAreVersion4InCanonicalForm) {
+  const std::string a = NewUuid();
+  ASSERT_EQ(a.size(), 36u) << a;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      EXPECT_EQ(a[i], '-') << a;
+    } else {
+      EXPECT_TRUE(std::isxdigit(static_cast<unsigned char>(a[i])) && !std::isupper(a[i])) << a;
+    }
+  }
+  EXPECT_EQ(a[14], '4') << a;  // version
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos) << a;  // RFC 4122 variant
+  EXPECT_NE(a, NewUuid());
 }
 
 }  // namespace
