@@ -35,9 +35,9 @@ class HugePageAllocator final : public SysAllocator {
     if (raw == MAP_FAILED) return fallback_->Alloc(size, actual_size, alignment);
     const auto start = reinterpret_cast<uintptr_t>(raw);
     const uintptr_t aligned = RoundUp(start);
-    if (aligned > start) munmap(raw, aligned - start);
-    if (const uintptr_t tail = start + length + kHugePage - (aligned + length); tail > 0)
-      munmap(reinterpret_cast<void*>(aligned + length), tail);
+    const uintptr_t head = aligned - start;  // the tail is the rest of the extra page
+    if (head > 0) munmap(raw, head);
+    if (head < kHugePage) munmap(reinterpret_cast<void*>(aligned + length), kHugePage - head);
     auto* out = reinterpret_cast<void*>(aligned);
     madvise(out, length, MADV_HUGEPAGE);  // a hint: without THP the pages stay small
     if (actual_size) *actual_size = length;
