@@ -41,9 +41,12 @@ class TrailTest : public ::testing::Test {
     o.dir = dir_;
     auto trail = Trail::Open(o, meta_.get(), key_.Copy());
     ASSERT_TRUE(trail.ok()) << trail.status();
+    // One microsecond apart, the index's resolution: two events in the same microsecond
+    // would be ordered by their random ids, not by when they were recorded.
+    const absl::Time start = absl::Now();
     for (int i = 0; i < n; ++i) {
       Event e;
-      e.time = absl::Now();
+      e.time = start + absl::Microseconds(i);
       e.source = "kms.amazonaws.com";
       e.name = "Decrypt";
       e.region = "us-east-1";
