@@ -3,6 +3,10 @@
 // catalog_uploads.cc.
 #include "s3/catalog.h"
 
+#include <boost/asio/post.hpp>
+
+#include "base/blocking_pool.h"
+
 #include <functional>
 
 #include "s3/catalog_keys.h"
@@ -12,6 +16,16 @@ namespace coffer::s3 {
 
 using storage::Table;
 using namespace catalog_keys;
+
+Catalog::Catalog(storage::MetaStore* meta, storage::BlobStore* blobs)
+    : meta_(meta), blobs_(blobs),
+      commits_(std::make_unique<storage::CommitQueue>(meta, &buckets_mu_)) {}
+
+Catalog::~Catalog() {
+  commits_.reset();  // finishes the commits submitted, which may leave garbage behind
+  std::unique_lock lock(gc_mu_);
+  gc_idle_.wait(lock, [this] { return !gc_running_; });
+}
 
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(storage::MetaStore* meta,
                                                        storage::BlobStore* blobs) {
@@ -65,6 +79,18 @@ void Catalog::Garbage(storage::WriteBatch& batch, const std::vector<PartRef>& pa
 }
 
 void Catalog::CollectGarbage(const std::vector<std::string>& blob_ids) {
+  if (QueueGarbage(blob_ids)) DrainGarbage();
+}
+
+void Catalog::CollectGarbageInBackground(const std::vector<std::string>& blob_ids) {
+  if (QueueGarbage(blob_ids)) boost::asio::post(base::BlockingPool(), [this] { DrainGarbage(); });
+}
+
+// Under load many commits end at once: whoever finds no collection running deletes
+// for all of them, one write per round until nothing is left, while the others return
+// at once. Their blobs stay marked as garbage until then (Recover() finishes the job
+// after a crash).
+bool Catalog::QueueGarbage(const std::vector<std::string>& blob_ids) {
   std::vector<std::string> ready;
   {
     std::lock_guard lock(pins_mu_);
@@ -73,22 +99,21 @@ void Catalog::CollectGarbage(const std::vector<std::string>& blob_ids) {
       else ready.push_back(id);
     }
   }
-  // Under load many commits end at once: whoever finds no collection running deletes
-  // for all of them, one write per round until nothing is left, while the others return
-  // at once. Their blobs stay marked as garbage until then (Recover() finishes the job
-  // after a crash).
-  {
-    std::lock_guard lock(gc_mu_);
-    gc_pending_.insert(gc_pending_.end(), ready.begin(), ready.end());
-    if (gc_running_ || gc_pending_.empty()) return;
-    gc_running_ = true;
-  }
+  std::lock_guard lock(gc_mu_);
+  gc_pending_.insert(gc_pending_.end(), ready.begin(), ready.end());
+  if (gc_running_ || gc_pending_.empty()) return false;
+  gc_running_ = true;
+  return true;
+}
+
+void Catalog::DrainGarbage() {
   while (true) {
     std::vector<std::string> ids;
     {
       std::lock_guard lock(gc_mu_);
       if (gc_pending_.empty()) {
         gc_running_ = false;
+        gc_idle_.notify_all();
         return;
       }
       ids.swap(gc_pending_);

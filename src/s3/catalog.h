@@ -20,6 +20,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,10 +32,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sse/record.h"
 #include "storage/blob_store.h"
+#include "storage/commit_queue.h"
 #include "storage/meta_store.h"
 
 namespace coffer::s3 {
@@ -188,6 +191,8 @@ class Catalog {
   // Opens the catalog and recovers from an interrupted run.
   static absl::StatusOr<std::unique_ptr<Catalog>> Open(storage::MetaStore* meta,
                                                        storage::BlobStore* blobs);
+  // Waits for the commits submitted and the garbage collection they started.
+  ~Catalog();
 
   // --- Buckets ---
   // AlreadyExists if the name is taken (the existing bucket is returned through
@@ -216,6 +221,13 @@ class Catalog {
   absl::StatusOr<ObjectInfo> PutObject(const std::string& bucket, ObjectInfo object,
                                        std::unique_ptr<storage::BlobWriter> body,
                                        const WriteConditions& conditions = {});
+  // The same without blocking the caller: `done` gets the outcome, on a catalog thread,
+  // once the version is durable. Commits waiting together share one synced write. A
+  // body not held in memory is made durable on the BlockingPool first.
+  using PutDone = absl::AnyInvocable<void(absl::StatusOr<ObjectInfo>)>;
+  void PutObjectAsync(const std::string& bucket, ObjectInfo object,
+                      std::unique_ptr<storage::BlobWriter> body, WriteConditions conditions,
+                      PutDone done);
   // The current version (which may be a delete marker), or a given version.
   // nullopt when there is no such key or version.
   absl::StatusOr<std::optional<ObjectInfo>> GetObject(
@@ -277,8 +289,15 @@ class Catalog {
 
  private:
   friend class ObjectReader;
-  Catalog(storage::MetaStore* meta, storage::BlobStore* blobs) : meta_(meta), blobs_(blobs) {}
+  Catalog(storage::MetaStore* meta, storage::BlobStore* blobs);
   absl::Status Recover();
+  // PutObjectAsync once the body may be committed on the calling thread; `done` also
+  // gets the blobs the new version replaced, to collect.
+  using Committed =
+      absl::AnyInvocable<void(absl::StatusOr<ObjectInfo>, std::vector<std::string> garbage)>;
+  void SubmitPut(const std::string& bucket, ObjectInfo object,
+                 std::unique_ptr<storage::BlobWriter> body, WriteConditions conditions,
+                 Committed done);
   std::mutex& KeyLock(const std::string& bucket, const std::string& key);
   uint64_t NextSequence();
   // Adds `object` as the newest version under the key lock, filling the batch with the
@@ -293,7 +312,12 @@ class Catalog {
                                                           const std::string& key);
   void Garbage(storage::WriteBatch& batch, const std::vector<PartRef>& parts,
                std::vector<std::string>& out);
+  // Deletes unpinned `blob_ids` now, on this thread, unless a collection is running
+  // already (it takes them over). InBackground leaves them to a BlockingPool thread.
   void CollectGarbage(const std::vector<std::string>& blob_ids);
+  void CollectGarbageInBackground(const std::vector<std::string>& blob_ids);
+  bool QueueGarbage(const std::vector<std::string>& blob_ids);  // true: caller drains
+  void DrainGarbage();
   void Pin(const std::vector<PartRef>& parts);
   void Unpin(const std::vector<PartRef>& parts);
 
@@ -310,6 +334,9 @@ class Catalog {
   std::mutex gc_mu_;
   std::vector<std::string> gc_pending_;      // unpinned garbage waiting for a collector
   bool gc_running_ = false;
+  std::condition_variable gc_idle_;           // gc_running_ turned false
+  // Last, so that it stops (finishing what was submitted) before the rest goes.
+  std::unique_ptr<storage::CommitQueue> commits_;
 };
 
 }  // namespace coffer::s3

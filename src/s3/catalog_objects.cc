@@ -1,5 +1,11 @@
 // Object versions: put, get, open for reading, delete, update in place.
 #include "s3/catalog.h"
+
+#include <future>
+
+#include <boost/asio/post.hpp>
+
+#include "base/blocking_pool.h"
 #include "s3/catalog_keys.h"
 #include "s3/records.h"
 
@@ -113,38 +119,89 @@ absl::StatusOr<std::vector<std::string>> Catalog::StageVersion(const std::string
 absl::StatusOr<ObjectInfo> Catalog::PutObject(const std::string& bucket, ObjectInfo object,
                                               std::unique_ptr<storage::BlobWriter> body,
                                               const WriteConditions& conditions) {
+  std::promise<absl::StatusOr<ObjectInfo>> outcome;
+  std::vector<std::string> garbage;
+  SubmitPut(bucket, std::move(object), std::move(body), conditions,
+            [&](absl::StatusOr<ObjectInfo> stored, std::vector<std::string> replaced) {
+              garbage = std::move(replaced);
+              outcome.set_value(std::move(stored));
+            });
+  auto stored = outcome.get_future().get();
+  CollectGarbage(garbage);
+  return stored;
+}
+
+void Catalog::PutObjectAsync(const std::string& bucket, ObjectInfo object,
+                             std::unique_ptr<storage::BlobWriter> body,
+                             WriteConditions conditions, PutDone done) {
+  Committed committed = [this, done = std::move(done)](absl::StatusOr<ObjectInfo> stored,
+                                                       std::vector<std::string> garbage) mutable {
+    CollectGarbageInBackground(garbage);
+    done(std::move(stored));
+  };
+  if (body && !body->in_memory()) {
+    boost::asio::post(base::BlockingPool(),
+                      [this, bucket, object = std::move(object), body = std::move(body),
+                       conditions = std::move(conditions),
+                       committed = std::move(committed)]() mutable {
+                        SubmitPut(bucket, std::move(object), std::move(body),
+                                  std::move(conditions), std::move(committed));
+                      });
+    return;
+  }
+  SubmitPut(bucket, std::move(object), std::move(body), std::move(conditions),
+            std::move(committed));
+}
+
+void Catalog::SubmitPut(const std::string& bucket, ObjectInfo object,
+                        std::unique_ptr<storage::BlobWriter> body, WriteConditions conditions,
+                        Committed done) {
+  struct Put {
+    std::string bucket;
+    ObjectInfo object;
+    WriteConditions conditions;
+    Committed done;
+    bool in_file = false;  // the body is a staged file, to publish once committed
+    std::vector<std::string> garbage;  // blobs the new version replaces
+  };
+  storage::CommitQueue::Job job;
   object.parts.clear();
-  storage::WriteBatch batch;  // a small body joins the version's metadata here
-  if (body) {
-    if (auto s = body->Commit(batch); !s.ok()) return s;
+  const bool in_file = body && !body->in_memory();
+  if (body) {  // a small body joins the version's metadata in the job's batch
+    if (auto s = body->Commit(job.batch); !s.ok()) return done(s, {});
     object.parts.push_back(PartRef{0, body->size(), body->id(), "", ""});
   }
-  std::vector<std::string> garbage;
-  auto committed = [&]() -> absl::Status {
-    std::shared_lock buckets(buckets_mu_);
-    std::lock_guard key(KeyLock(bucket, object.key));
-    auto info = GetBucket(bucket);
+  job.key = ObjectKey(bucket, object.key);
+  job.lock = &KeyLock(bucket, object.key);
+  auto put = std::make_shared<Put>(
+      Put{bucket, std::move(object), std::move(conditions), std::move(done), in_file});
+  // Runs on the commit thread under the key lock, with buckets_mu_ held shared.
+  job.stage = [this, put](storage::WriteBatch& batch) -> absl::Status {
+    auto info = GetBucket(put->bucket);
     if (!info.ok()) return info.status();
     if (!info->has_value()) return absl::NotFoundError("no such bucket");
-    if (conditions.if_match || conditions.if_none_match) {
-      auto current = GetObject(bucket, object.key);
+    if (put->conditions.if_match || put->conditions.if_none_match) {
+      auto current = GetObject(put->bucket, put->object.key);
       if (!current.ok()) return current.status();
-      if (auto s = CheckConditions(conditions, *current); !s.ok()) return s;
+      if (auto s = CheckConditions(put->conditions, *current); !s.ok()) return s;
     }
-    auto staged = StageVersion(bucket, **info, object, batch);
-    if (!staged.ok()) return staged.status();
-    garbage = *std::move(staged);
-    return meta_->Write(batch);
-  }();
-  if (!committed.ok()) {
-    // Nothing references the body: remove it now rather than at the next start.
-    for (const auto& p : object.parts) (void)blobs_->Delete(p.blob_id);
-    return committed;
-  }
-  // The version is durable from here on; what follows is tidying Recover() redoes.
-  for (const auto& p : object.parts) (void)blobs_->Publish(p.blob_id);
-  CollectGarbage(garbage);
-  return object;
+    auto garbage = StageVersion(put->bucket, **info, put->object, batch);
+    if (!garbage.ok()) return garbage.status();
+    put->garbage = *std::move(garbage);
+    return absl::OkStatus();
+  };
+  job.done = [this, put](const absl::Status& written) {
+    if (!written.ok()) {
+      // Nothing references the body: remove its file now rather than at the next start
+      // (a body held in memory went nowhere: its batch was not written).
+      if (put->in_file) (void)blobs_->Delete(put->object.parts[0].blob_id);
+      return put->done(written, {});
+    }
+    // The version is durable from here on; what follows is tidying Recover() redoes.
+    if (put->in_file) (void)blobs_->Publish(put->object.parts[0].blob_id);
+    put->done(std::move(put->object), std::move(put->garbage));
+  };
+  commits_->Submit(std::move(job));
 }
 
 absl::StatusOr<Catalog::OpenedObject> Catalog::OpenObject(

@@ -74,6 +74,14 @@ S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx) {
   return FromStatus(s);
 }
 
+http::Task<absl::StatusOr<ObjectInfo>> CommitObject(S3Context& ctx, const ObjectInfo& object,
+                                                    std::unique_ptr<storage::BlobWriter> body,
+                                                    const WriteConditions& conditions) {
+  co_return co_await http::AwaitCallback<absl::StatusOr<ObjectInfo>>([&](auto done) {
+    ctx.catalog.PutObjectAsync(ctx.bucket, object, std::move(body), conditions, std::move(done));
+  });
+}
+
 void AddVersionHeader(http::ResponseHeader& head, const BucketInfo& bucket,
                       const std::string& version_id) {
   if (bucket.versioning != Versioning::kUnversioned || version_id != "null")
@@ -107,10 +115,8 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
     object.checksum = StoredChecksum(&keys, 0, body.checksum);
   }
 
-  auto stored = co_await http::RunBlocking([&] {
-    return ctx.catalog.PutObject(ctx.bucket, object, std::move(body.blob),
-                                 std::get<WriteConditions>(conditions));
-  });
+  auto stored = co_await CommitObject(ctx, object, std::move(body.blob),
+                                     std::get<WriteConditions>(conditions));
   if (!stored.ok()) co_return FromWriteStatus(stored.status(), ctx);
 
   http::ResponseHeader head;

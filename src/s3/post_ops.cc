@@ -8,7 +8,6 @@
 #include "auth/sigv4.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
-#include "http/blocking.h"
 #include "s3/form_parser.h"
 #include "s3/names.h"
 #include "s3/object_input.h"
@@ -211,8 +210,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   object.size = body.size;
   object.last_modified = absl::Now();
 
-  auto stored = co_await http::RunBlocking(
-      [&] { return ctx.catalog.PutObject(ctx.bucket, object, std::move(body.blob)); });
+  auto stored = co_await CommitObject(ctx, object, std::move(body.blob));
   if (!stored.ok()) co_return FromWriteStatus(stored.status(), ctx);
 
   const std::string scheme = ctx.exchange().secure() ? "https://" : "http://";

@@ -52,6 +52,7 @@ class SegmentWriter : public storage::BlobWriter {
   absl::Status Append(std::string_view data) override;
   absl::Status Commit(storage::WriteBatch& batch) override;  // final segment, then `inner`
   uint64_t size() const override { return plain_size_; }
+  bool in_memory() const override { return inner_->in_memory(); }
 
  private:
   absl::Status Flush(bool final);

@@ -43,6 +43,9 @@ class BlobWriter {
   // Step 2 above. `batch` must then be written with sync before the body is used.
   virtual absl::Status Commit(WriteBatch& batch) = 0;
   virtual uint64_t size() const = 0;
+  // True while every byte is still in memory: Commit() then only adds the body to the
+  // batch and never waits on the disk.
+  virtual bool in_memory() const = 0;
 };
 
 class BlobReader {

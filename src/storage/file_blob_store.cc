@@ -107,6 +107,7 @@ class SpillingBlobWriter : public BlobWriter {
   }
   const std::string& id() const override { return id_; }
   uint64_t size() const override { return size_; }
+  bool in_memory() const override { return path_.empty(); }
 
   absl::Status Append(std::string_view data) override {
     if (path_.empty()) {

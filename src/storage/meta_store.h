@@ -43,6 +43,12 @@ class WriteBatch {
     ops_.push_back({t, std::string(key), std::string(value)});
   }
   void Delete(Table t, std::string_view key) { ops_.push_back({t, std::string(key), {}}); }
+  // Moves `other`'s operations to the end of this batch.
+  void Append(WriteBatch&& other) {
+    if (ops_.empty()) ops_.swap(other.ops_);
+    else for (auto& op : other.ops_) ops_.push_back(std::move(op));
+    other.ops_.clear();
+  }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
 
