@@ -466,7 +466,17 @@ void ConditionContext::Add(std::string_view key, std::string value) {
   values_.emplace_back(std::move(k), std::vector<std::string>{std::move(value)});
 }
 
+void ConditionContext::Defer(std::function<void(ConditionContext&)> fill) {
+  deferred_.push_back(std::move(fill));
+}
+
 const std::vector<std::string>* ConditionContext::Get(std::string_view key) const {
+  if (!deferred_.empty()) {
+    auto fillers = std::move(deferred_);
+    deferred_.clear();
+    // Set and Add touch only the mutable members.
+    for (auto& fill : fillers) fill(const_cast<ConditionContext&>(*this));
+  }
   std::string k = Lower(key);
   for (const auto& [name, values] : values_)
     if (name == k) return &values;

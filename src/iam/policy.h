@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -27,11 +28,18 @@ class ConditionContext {
  public:
   void Set(std::string_view key, std::string value);  // replaces
   void Add(std::string_view key, std::string value);  // appends a value
+  // For keys worth computing only when a policy condition reads one: `fill` adds them
+  // (with Set and Add) once, before the first Get, after the fillers deferred before
+  // it. What it refers to must outlive the policy evaluation. Most requests meet no
+  // condition at all and never build their context.
+  void Defer(std::function<void(ConditionContext&)> fill);
   // nullptr when the key is absent from the request.
   const std::vector<std::string>* Get(std::string_view key) const;
 
  private:
-  std::vector<std::pair<std::string, std::vector<std::string>>> values_;  // lower-case keys
+  mutable std::vector<std::function<void(ConditionContext&)>> deferred_;
+  // Lower-case keys; filled on first Get by the deferred fillers, hence mutable.
+  mutable std::vector<std::pair<std::string, std::vector<std::string>>> values_;
 };
 
 // Who makes the request, as policies see it.

@@ -331,6 +331,41 @@ std::shared_ptr<const Policy> BucketPolicy(const std::string& principal,
                    PolicyKind::kResource);
 }
 
+TEST(PolicyTest, DeferredContextIsBuiltOnlyWhenAConditionReadsIt) {
+  int fills = 0;
+  auto deferred = [&](std::string_view prefix) {
+    AuthzRequest r = Request("s3:GetObject", "arn:aws:s3:::b/k");
+    r.context.Defer([&fills, prefix](ConditionContext& c) {
+      ++fills;
+      c.Set("s3:prefix", std::string(prefix));
+      c.Add("aws:TagKeys", "first");
+    });
+    r.context.Defer([](ConditionContext& c) { c.Add("aws:TagKeys", "second"); });
+    return r;
+  };
+  auto plain = MustParse(Statement("Allow", R"("s3:GetObject")", R"("*")"), PolicyKind::kIdentity);
+  EXPECT_EQ(plain->Evaluate(deferred("home/")).decision, kAllow);
+  EXPECT_EQ(fills, 0);
+
+  auto conditioned = MustParse(
+      Statement("Allow", R"("s3:GetObject")", R"("*")",
+                R"("Condition":{"StringLike":{"s3:prefix":"home/*"},)"
+                R"("ForAllValues:StringEquals":{"aws:TagKeys":["first","second"]}})"),
+      PolicyKind::kIdentity);
+  EXPECT_EQ(conditioned->Evaluate(deferred("home/")).decision, kAllow);
+  EXPECT_EQ(fills, 1);  // once, for both conditions
+  EXPECT_EQ(conditioned->Evaluate(deferred("etc/")).decision, kNone);
+  EXPECT_EQ(fills, 2);
+
+  // A copy fills its own values; both see what the fillers set, in order.
+  AuthzRequest original = deferred("home/");
+  AuthzRequest copy = original;
+  ASSERT_NE(copy.context.Get("aws:TagKeys"), nullptr);
+  EXPECT_EQ(*copy.context.Get("aws:TagKeys"), (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(*original.context.Get("S3:Prefix"), std::vector<std::string>{"home/"});
+  EXPECT_EQ(fills, 4);
+}
+
 TEST(PolicyTest, PrincipalForms) {
   AuthzRequest alice = Request("s3:GetObject", "arn:aws:s3:::b/k");
   struct Row {

@@ -186,17 +186,19 @@ iam::AuthzRequest Kms::Request(const Caller& c, const std::string& action,
   iam::AuthzRequest r;
   r.action = action;
   r.resource = resource;
-  iam::FillPrincipalKeys(r.context, c.principal, c.now);
-  r.context.Set("aws:SecureTransport", c.secure ? "true" : "false");
-  if (!c.source_ip.empty()) r.context.Set("aws:SourceIp", c.source_ip);
-  r.context.Set("kms:CallerAccount", c.principal.account_id);
-  if (!c.via_service.empty()) r.context.Set("kms:ViaService", c.via_service);
+  r.context.Defer([&c](iam::ConditionContext& context) {  // callers decide before `c` goes
+    iam::FillPrincipalKeys(context, c.principal, c.now);
+    context.Set("aws:SecureTransport", c.secure ? "true" : "false");
+    if (!c.source_ip.empty()) context.Set("aws:SourceIp", c.source_ip);
+    context.Set("kms:CallerAccount", c.principal.account_id);
+    if (!c.via_service.empty()) context.Set("kms:ViaService", c.via_service);
+  });
   return r;
 }
 
 absl::Status Kms::AuthorizeAccount(const Caller& c, const std::string& action, const Fill& fill) {
   iam::AuthzRequest r = Request(c, action, "*");
-  if (fill) fill(r.context);
+  if (fill) r.context.Defer(std::ref(fill));
   auto d = authorizer_->DecideIdentity(c.principal, std::move(r));
   if (!d.ok()) return d.status();
   if (*d != iam::Decision::kAllow)
@@ -213,16 +215,18 @@ absl::StatusOr<std::optional<Grant>> Kms::Authorize(const Caller& c, const Key& 
   auto policy = authorizer_->policies()->Parsed(key.policy, iam::PolicyKind::kResource);
   if (!policy.ok()) return policy.status();
   iam::AuthzRequest r = Request(c, action, key.Arn());
-  r.context.Set("kms:KeySpec", key.spec);
-  r.context.Set("kms:KeyUsage", key.usage);
-  r.context.Set("kms:KeyOrigin", key.origin);
-  if (ctx) {
-    for (const auto& [k, v] : *ctx) {
-      r.context.Set("kms:EncryptionContext:" + k, v);
-      r.context.Add("kms:EncryptionContextKeys", k);
+  r.context.Defer([&key, ctx, &fill](iam::ConditionContext& context) {
+    context.Set("kms:KeySpec", key.spec);
+    context.Set("kms:KeyUsage", key.usage);
+    context.Set("kms:KeyOrigin", key.origin);
+    if (ctx) {
+      for (const auto& [k, v] : *ctx) {
+        context.Set("kms:EncryptionContext:" + k, v);
+        context.Add("kms:EncryptionContextKeys", k);
+      }
     }
-  }
-  if (fill) fill(r.context);
+    if (fill) fill(context);
+  });
   auto d = authorizer_->Decide(c.principal, std::move(r), {*policy}, key.account,
                                /*resource_must_allow=*/true);
   if (!d.ok()) return d.status();

@@ -32,37 +32,40 @@ iam::AuthzRequest MakeRequest(const S3Context& ctx, std::string_view action,
   iam::AuthzRequest r;
   r.action = std::string(action);
   r.resource = std::move(resource);
-  auto& c = r.context;
-  iam::FillPrincipalKeys(c, ctx.request.principal, ctx.request.received);
-  c.Set("aws:SecureTransport", ctx.request.exchange.secure() ? "true" : "false");
-  c.Set("aws:SourceIp", ctx.request.exchange.remote_ip());
-  if (ctx.HasHeader("user-agent")) c.Set("aws:UserAgent", ctx.Header("user-agent"));
-  if (ctx.HasHeader("referer")) c.Set("aws:Referer", ctx.Header("referer"));
-  c.Set("s3:ResourceAccount", bucket_owner);
-  for (std::string_view h : kSseHeaders) {
-    if (ctx.HasHeader(h)) c.Set(std::string("s3:") + std::string(h), ctx.Header(h));
-  }
-  for (const char* p : {"prefix", "delimiter", "max-keys", "versionId"}) {
-    if (auto v = ctx.Param(p)) c.Set(std::string("s3:") + (std::string(p) == "versionId" ? "VersionId" : p), *v);
-  }
-  const auto& signing = ctx.request.signing;
-  if (signing.method != auth::AuthMethod::kAnonymous) {
-    c.Set("s3:authType", signing.method == auth::AuthMethod::kPresigned ? "REST-QUERY-STRING"
-                                                                         : "REST-HEADER");
-    c.Set("s3:signatureversion", signing.scope.date.empty() ? "AWS" : "AWS4-HMAC-SHA256");
-  }
-  if (object) {
-    for (const auto& [k, v] : object->tags) c.Set("s3:ExistingObjectTag/" + k, v);
-  }
-  if (ctx.HasHeader("x-amz-tagging")) {
-    auto tags = ParseTagQuery(ctx.Header("x-amz-tagging"));
-    if (auto* list = std::get_if<HeaderList>(&tags)) {
-      for (const auto& [k, v] : *list) {
-        c.Set("s3:RequestObjectTag/" + k, v);
-        c.Add("s3:RequestObjectTagKeys", k);
+  // Callers decide before `ctx`, `bucket_owner` or `object` go.
+  r.context.Defer([&ctx, &bucket_owner, object](iam::ConditionContext& c) {
+    iam::FillPrincipalKeys(c, ctx.request.principal, ctx.request.received);
+    c.Set("aws:SecureTransport", ctx.request.exchange.secure() ? "true" : "false");
+    c.Set("aws:SourceIp", ctx.request.exchange.remote_ip());
+    if (ctx.HasHeader("user-agent")) c.Set("aws:UserAgent", ctx.Header("user-agent"));
+    if (ctx.HasHeader("referer")) c.Set("aws:Referer", ctx.Header("referer"));
+    c.Set("s3:ResourceAccount", bucket_owner);
+    for (std::string_view h : kSseHeaders) {
+      if (ctx.HasHeader(h)) c.Set(std::string("s3:") + std::string(h), ctx.Header(h));
+    }
+    for (const char* p : {"prefix", "delimiter", "max-keys", "versionId"}) {
+      if (auto v = ctx.Param(p))
+        c.Set(std::string("s3:") + (std::string(p) == "versionId" ? "VersionId" : p), *v);
+    }
+    const auto& signing = ctx.request.signing;
+    if (signing.method != auth::AuthMethod::kAnonymous) {
+      c.Set("s3:authType", signing.method == auth::AuthMethod::kPresigned ? "REST-QUERY-STRING"
+                                                                           : "REST-HEADER");
+      c.Set("s3:signatureversion", signing.scope.date.empty() ? "AWS" : "AWS4-HMAC-SHA256");
+    }
+    if (object) {
+      for (const auto& [k, v] : object->tags) c.Set("s3:ExistingObjectTag/" + k, v);
+    }
+    if (ctx.HasHeader("x-amz-tagging")) {
+      auto tags = ParseTagQuery(ctx.Header("x-amz-tagging"));
+      if (auto* list = std::get_if<HeaderList>(&tags)) {
+        for (const auto& [k, v] : *list) {
+          c.Set("s3:RequestObjectTag/" + k, v);
+          c.Add("s3:RequestObjectTagKeys", k);
+        }
       }
     }
-  }
+  });
   return r;
 }
 
