@@ -101,7 +101,7 @@ class SpillingBlobWriter : public BlobWriter {
  public:
   SpillingBlobWriter(BlobStore* store, std::string id) : store_(store), id_(std::move(id)) {}
   ~SpillingBlobWriter() override {
-    WaitAll();  // the pool's writes use the buffers and the descriptor
+    (void)WaitAll();  // the pool's writes use the buffers and the descriptor
     if (fd_ >= 0) close(fd_);
     if (!path_.empty() && !committed_) unlink(path_.c_str());
   }
