@@ -5,8 +5,9 @@ import os
 import subprocess
 import unittest
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
-from lib import ServerTestCase, md5, ROOT_KEY, ROOT_SECRET
+from lib import ServerTestCase, error_code, md5, ROOT_KEY, ROOT_SECRET
 
 MIB = 1 << 20
 
@@ -326,6 +327,41 @@ class TaggingAndConditionsTests(ServerTestCase):
                                                      headers={"If-Match": etag})
         self.assertEqual((status, b"<Code>NoSuchKey</Code>" in body), (404, True))
         self.assertEqual(self.s3.get_object(Bucket=b, Key="cond")["Body"].read(), b"4")
+
+
+    def test_racing_writes_to_one_key(self):
+        # Concurrent commits are grouped; two writes of one key must still see each other.
+        b = self.bucket()
+
+        # Creates with If-None-Match: * race for one key: exactly one wins, the others
+        # get 412 PreconditionFailed, and the key holds the winner's body.
+        def create(i):
+            body = b"writer-%02d " % i * 100
+            status, _, reply = self.server.signed_request(
+                "PUT", "/%s/race" % b, body=body, headers={"If-None-Match": "*"})
+            return status, error_code(reply) if status != 200 else None, body
+        with ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(create, range(16)))
+        winners = [body for status, _, body in results if status == 200]
+        self.assertEqual(len(winners), 1)
+        self.assertEqual({(s, c) for s, c, _ in results if s != 200}, {(412, "PreconditionFailed")})
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="race")["Body"].read(), winners[0])
+
+        # Plain overwrites of four keys from 64 connections: each key ends whole, with one
+        # writer's body, and keeps exactly one (null) version.
+        def overwrite(i):
+            status, _, _ = self.server.signed_request(
+                "PUT", "/%s/hot-%d" % (b, i % 4), body=b"%03d" % i * 1000)
+            return status
+        with ThreadPoolExecutor(64) as pool:
+            self.assertEqual(set(pool.map(overwrite, range(256))), {200})
+        for k in range(4):
+            body = self.s3.get_object(Bucket=b, Key="hot-%d" % k)["Body"].read()
+            self.assertEqual(body, body[:3] * 1000)
+            self.assertEqual(int(body[:3]) % 4, k)
+        versions = self.s3.list_object_versions(Bucket=b)["Versions"]
+        self.assertEqual(sorted((v["Key"], v["VersionId"]) for v in versions),
+                         [("hot-%d" % k, "null") for k in range(4)] + [("race", "null")])
 
 
 class AclTests(ServerTestCase):
