@@ -33,6 +33,7 @@ absl::Status Catalog::PutPart(const std::string& bucket, const std::string& key,
                               const std::string& upload_id, UploadedPart part,
                               std::unique_ptr<storage::BlobWriter> body) {
   storage::WriteBatch batch;  // a small body joins the part's metadata here
+  const bool in_file = body && !body->in_memory();  // else there is no file to handle
   if (body) {
     if (auto s = body->Commit(batch); !s.ok()) return s;
     part.blob_id = body->id();
@@ -57,10 +58,11 @@ absl::Status Catalog::PutPart(const std::string& bucket, const std::string& key,
     return meta_->Write(batch);
   }();
   if (!committed.ok()) {
-    if (!part.blob_id.empty()) (void)blobs_->Delete(part.blob_id);
+    // A body held in memory went nowhere: its batch was not written.
+    if (in_file) (void)blobs_->Delete(part.blob_id);
     return committed;
   }
-  if (!part.blob_id.empty()) (void)blobs_->Publish(part.blob_id);
+  if (in_file) (void)blobs_->Publish(part.blob_id);
   CollectGarbage(garbage);
   return absl::OkStatus();
 }

@@ -64,7 +64,8 @@ void CommitQueue::CommitGroup(std::deque<Job>& waiting) {
       dropped.emplace_back(std::move(job), std::move(s));
     } else {
       keys.insert(job.key);
-      for (const auto& op : job.batch.ops()) bytes += op.key.size() + (op.value ? op.value->size() : 0);
+      for (const auto& op : job.batch.ops())
+        bytes += op.key.size() + (op.value ? op.value->size() : 0);
       all.Append(std::move(job.batch));
       staged.push_back(std::move(job));
     }
