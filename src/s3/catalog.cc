@@ -72,6 +72,10 @@ void Catalog::Garbage(storage::WriteBatch& batch, const std::vector<PartRef>& pa
                       std::vector<std::string>& out) {
   for (const auto& p : parts) {
     if (p.blob_id.empty()) continue;
+    if (p.held) {  // readers hold their own copy: it goes with this batch
+      blobs_->DeleteHeld(p.blob_id, batch);
+      continue;
+    }
     batch.Delete(Table::kBlobs, RefKey(p.blob_id));
     batch.Put(Table::kBlobs, GarbageKey(p.blob_id), "");
     out.push_back(p.blob_id);
@@ -130,7 +134,7 @@ void Catalog::DrainGarbage() {
 void Catalog::Pin(const std::vector<PartRef>& parts) {
   std::lock_guard lock(pins_mu_);
   for (const auto& p : parts)
-    if (!p.blob_id.empty()) ++pins_[p.blob_id];
+    if (!p.blob_id.empty() && !p.held) ++pins_[p.blob_id];
 }
 
 void Catalog::Unpin(const std::vector<PartRef>& parts) {
@@ -138,7 +142,7 @@ void Catalog::Unpin(const std::vector<PartRef>& parts) {
   {
     std::lock_guard lock(pins_mu_);
     for (const auto& p : parts) {
-      if (p.blob_id.empty()) continue;
+      if (p.blob_id.empty() || p.held) continue;
       auto it = pins_.find(p.blob_id);
       if (it == pins_.end() || --it->second > 0) continue;
       pins_.erase(it);

@@ -66,6 +66,12 @@ struct PartRef {
   std::string blob_id;  // empty for an empty part
   std::string etag;     // hex MD5 of the part (multipart only)
   std::string checksum;  // base64 checksum of the part in the object's algorithm, if any
+  // The body is held in the metadata store (a small body, see storage/blob_store.h),
+  // written in the same batch as the version that owns it. It needs no reference or
+  // garbage records: the batch that replaces or deletes that version deletes it too.
+  // Readers copy it whole when they open the object, so they never pin it. Set for
+  // single-part objects only; a multipart upload's parts keep their references.
+  bool held = false;
 };
 
 struct ObjectInfo {
@@ -163,7 +169,8 @@ struct WriteConditions {
   std::optional<std::string> if_none_match;  // only "*" is meaningful for writes
 };
 
-// Reads an object version's body across its parts. Holds pins on its blobs.
+// Reads an object version's body across its parts. Holds pins on its blobs (a held
+// body is copied instead, when the object is opened).
 class ObjectReader {
  public:
   ~ObjectReader();
@@ -310,6 +317,9 @@ class Catalog {
       const std::string& bucket, const std::string& key, const std::string& version_id);
   absl::StatusOr<std::optional<ObjectInfo>> LatestVersion(const std::string& bucket,
                                                           const std::string& key);
+  // Adds to `batch` the removal of `parts` that a version no longer referenced by
+  // `batch` owned: a held body directly, the others as garbage marks, their blob ids
+  // appended to `out` for deletion once `batch` is written.
   void Garbage(storage::WriteBatch& batch, const std::vector<PartRef>& parts,
                std::vector<std::string>& out);
   // Deletes unpinned `blob_ids` now, on this thread, unless a collection is running

@@ -7,6 +7,7 @@
 //   kParts     upload-id BE32(part number)        uploaded parts
 //   kBlobs     "r/" blob-id -> owner key          blobs that committed metadata references
 //              "g/" blob-id                       blobs to delete
+//              (neither for a body held with its version: PartRef::held)
 //   kBucketConfig "bucket/name"                   bucket configuration documents
 //
 // Bucket names never contain '/', so "bucket/" prefixes one bucket's keys. Object keys

@@ -111,7 +111,7 @@ absl::StatusOr<std::vector<std::string>> Catalog::StageVersion(const std::string
   batch.Put(Table::kVersions, VersionKey(bucket, object.key, object.sequence), encoded);
   batch.Put(Table::kObjects, okey, encoded);
   for (const auto& p : object.parts) {
-    if (!p.blob_id.empty()) batch.Put(Table::kBlobs, RefKey(p.blob_id), okey);
+    if (!p.blob_id.empty() && !p.held) batch.Put(Table::kBlobs, RefKey(p.blob_id), okey);
   }
   return garbage;
 }
@@ -169,12 +169,12 @@ void Catalog::SubmitPut(const std::string& bucket, ObjectInfo object,
   const bool in_file = body && !body->in_memory();
   if (body) {  // a small body joins the version's metadata in the job's batch
     if (auto s = body->Commit(job.batch); !s.ok()) return done(s, {});
-    object.parts.push_back(PartRef{0, body->size(), body->id(), "", ""});
+    object.parts.push_back(PartRef{0, body->size(), body->id(), "", "", !in_file});
   }
   job.key = ObjectKey(bucket, object.key);
   job.lock = &KeyLock(bucket, object.key);
   auto put = std::make_shared<Put>(
-      Put{bucket, std::move(object), std::move(conditions), std::move(done), in_file});
+      Put{bucket, std::move(object), std::move(conditions), std::move(done), in_file, {}});
   // Runs on the commit thread under the key lock, with buckets_mu_ held shared.
   job.stage = [this, put](storage::WriteBatch& batch) -> absl::Status {
     auto info = GetBucket(put->bucket);
@@ -208,25 +208,42 @@ absl::StatusOr<Catalog::OpenedObject> Catalog::OpenObject(
     const std::string& bucket, const std::string& key,
     const std::optional<std::string>& version_id) {
   // Pin the version's blobs, then check the version still stands: any later removal
-  // of those blobs happens after a commit that this second read would have seen.
+  // of those blobs happens after a commit that this second read would have seen. A
+  // held body is read whole instead: it leaves in the very write that replaces or
+  // deletes its version, so finding it means the version stood when it was read.
   for (int attempt = 0; attempt < 10; ++attempt) {
     auto first = GetObject(bucket, key, version_id);
     if (!first.ok()) return first.status();
     if (!first->has_value()) return absl::NotFoundError("no such key");
     ObjectInfo info = **std::move(first);
     if (info.delete_marker) return OpenedObject{std::move(info), nullptr};
+    auto reader = std::unique_ptr<ObjectReader>(new ObjectReader());
+    reader->catalog_ = this;
+    reader->parts_ = info.parts;
+    for (const auto& p : info.parts) {
+      reader->starts_.push_back(reader->size_);
+      reader->size_ += p.size;
+    }
+    if (info.parts.size() == 1 && info.parts[0].held) {
+      if (info.parts[0].size == 0) return OpenedObject{std::move(info), std::move(reader)};
+      auto body = blobs_->OpenBlob(info.parts[0].blob_id);
+      if (body.ok()) {
+        reader->open_ = *std::move(body);
+        reader->open_index_ = 0;
+        return OpenedObject{std::move(info), std::move(reader)};
+      }
+      if (!absl::IsNotFound(body.status())) return body.status();
+      auto again = GetObject(bucket, key, version_id);
+      if (!again.ok()) return again.status();
+      if (again->has_value() && (*again)->sequence == info.sequence)
+        return absl::DataLossError("the body of " + key + " is missing");
+      continue;  // replaced or deleted meanwhile: look again
+    }
     Pin(info.parts);
     auto again = GetObject(bucket, key, version_id);
-    if (again.ok() && again->has_value() && (*again)->sequence == info.sequence) {
-      auto reader = std::unique_ptr<ObjectReader>(new ObjectReader());
-      reader->catalog_ = this;
-      reader->parts_ = info.parts;
-      for (const auto& p : info.parts) {
-        reader->starts_.push_back(reader->size_);
-        reader->size_ += p.size;
-      }
+    if (again.ok() && again->has_value() && (*again)->sequence == info.sequence)
       return OpenedObject{std::move(info), std::move(reader)};
-    }
+    reader->parts_.clear();  // its destructor must not unpin: this loop does
     Unpin(info.parts);
     if (!again.ok()) return again.status();
   }

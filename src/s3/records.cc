@@ -6,9 +6,10 @@ namespace coffer::s3 {
 namespace {
 
 constexpr uint8_t kBucketVersion = 1;
-// Version 2 added the encryption record.
-constexpr uint8_t kObjectVersion = 2;
-constexpr uint8_t kUploadVersion = 2;
+// Version 2 added the encryption record, version 3 each part's `held` flag. Uploads
+// carry an object record too (without parts), at their own version with the same steps.
+constexpr uint8_t kObjectVersion = 3;
+constexpr uint8_t kUploadVersion = 3;
 constexpr uint8_t kPartVersion = 1;
 
 void PutObjectFields(Encoder& e, const ObjectInfo& o) {
@@ -19,7 +20,7 @@ void PutObjectFields(Encoder& e, const ObjectInfo& o) {
   e.Str(o.checksum_algorithm).Str(o.checksum_type).Str(o.checksum).Str(o.acl);
   e.Varint(o.parts.size());
   for (const auto& p : o.parts) {
-    e.Varint(p.number).Varint(p.size).Str(p.blob_id).Str(p.etag).Str(p.checksum);
+    e.Varint(p.number).Varint(p.size).Str(p.blob_id).Str(p.etag).Str(p.checksum).Bool(p.held);
   }
   e.Str(o.sse.encrypted() ? o.sse.Encode() : std::string());
 }
@@ -35,6 +36,7 @@ void ReadObjectFields(RecordReader& r, ObjectInfo& o, uint8_t version) {
     PartRef p;
     uint64_t number = 0;
     r.Varint(number).Varint(p.size).Str(p.blob_id).Str(p.etag).Str(p.checksum);
+    if (version >= 3) r.Bool(p.held);
     p.number = static_cast<uint32_t>(number);
     o.parts.push_back(std::move(p));
   }

@@ -89,6 +89,9 @@ class BlobStore {
   // The same, with the removal from the metadata store added to `batch` (written
   // by the caller, unsynced is enough) instead of a write of its own.
   absl::Status Delete(const std::string& id, WriteBatch& batch);
+  // For a body known to be held in the metadata store (its writer was in_memory() at
+  // Commit): only adds its removal to `batch`, without looking for files.
+  void DeleteHeld(const std::string& id, WriteBatch& batch);
   absl::StatusOr<std::vector<std::string>> ListStaged();
   // Number of committed bodies (published files and bodies in the metadata store;
   // walks both; for tests and admin tools).

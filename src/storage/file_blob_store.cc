@@ -444,6 +444,10 @@ absl::Status BlobStore::Delete(const std::string& id, WriteBatch& batch) {
   return absl::OkStatus();
 }
 
+void BlobStore::DeleteHeld(const std::string& id, WriteBatch& batch) {
+  if (meta_) batch.Delete(Table::kBlobData, id);
+}
+
 absl::StatusOr<std::vector<std::string>> BlobStore::ListStaged() {
   return ListNames(dir_ + "/staging");
 }
