@@ -57,7 +57,7 @@ absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> Catalog::FindV
     for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
       auto o = DecodeObject(key, it->value());
       if (!o.ok()) return o.status();
-      if (o->version_id == "null") return Found(std::make_pair(std::string(it->key()), *o));
+      if (o->version_id == "null") return Found(std::make_pair(std::string(it->key()), *std::move(o)));
     }
     if (auto s = it->status(); !s.ok()) return s;
     return Found();
@@ -72,6 +72,16 @@ absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> Catalog::FindV
   if (!o.ok()) return o.status();
   if (o->version_id != version_id) return Found();
   return Found(std::make_pair(std::move(vkey), *std::move(o)));
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> Catalog::CurrentVersion(
+    const std::string& bucket, const std::string& key) {
+  using Found = std::optional<std::pair<std::string, ObjectInfo>>;
+  auto current = GetObject(bucket, key);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return Found();
+  std::string vkey = VersionKey(bucket, key, (*current)->sequence);
+  return Found(std::make_pair(std::move(vkey), **std::move(current)));
 }
 
 absl::StatusOr<std::optional<ObjectInfo>> Catalog::LatestVersion(const std::string& bucket,
@@ -99,7 +109,11 @@ absl::StatusOr<std::vector<std::string>> Catalog::StageVersion(const std::string
     // Unversioned and suspended buckets keep one null version per key: the new one
     // replaces it.
     object.version_id = "null";
-    auto old = FindVersion(bucket, object.key, "null");
+    // In a bucket that never had versioning the null version is the current one, found
+    // with a point read; otherwise it may sit anywhere in the key's history.
+    auto old = info.versioning == Versioning::kUnversioned
+                   ? CurrentVersion(bucket, object.key)
+                   : FindVersion(bucket, object.key, "null");
     if (!old.ok()) return old.status();
     if (old->has_value()) {
       batch.Delete(Table::kVersions, (*old)->first);

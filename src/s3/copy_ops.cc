@@ -214,7 +214,7 @@ http::Task<OpResult> CopyObject(S3Context& ctx) {
   }
   src.body.reset();  // release the source before committing (it may be replaced)
 
-  auto stored = co_await CommitObject(ctx, object, std::move(body.blob));
+  auto stored = co_await CommitObject(ctx, std::move(object), std::move(body.blob));
   if (!stored.ok()) co_return FromWriteStatus(stored.status(), ctx);
 
   XmlWriter w;

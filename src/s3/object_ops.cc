@@ -74,11 +74,12 @@ S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx) {
   return FromStatus(s);
 }
 
-http::Task<absl::StatusOr<ObjectInfo>> CommitObject(S3Context& ctx, const ObjectInfo& object,
+http::Task<absl::StatusOr<ObjectInfo>> CommitObject(S3Context& ctx, ObjectInfo object,
                                                     std::unique_ptr<storage::BlobWriter> body,
                                                     const WriteConditions& conditions) {
   co_return co_await http::AwaitCallback<absl::StatusOr<ObjectInfo>>([&](auto done) {
-    ctx.catalog.PutObjectAsync(ctx.bucket, object, std::move(body), conditions, std::move(done));
+    ctx.catalog.PutObjectAsync(ctx.bucket, std::move(object), std::move(body), conditions,
+                               std::move(done));
   });
 }
 
@@ -115,7 +116,7 @@ http::Task<OpResult> PutObject(S3Context& ctx) {
     object.checksum = StoredChecksum(&keys, 0, body.checksum);
   }
 
-  auto stored = co_await CommitObject(ctx, object, std::move(body.blob),
+  auto stored = co_await CommitObject(ctx, std::move(object), std::move(body.blob),
                                      std::get<WriteConditions>(conditions));
   if (!stored.ok()) co_return FromWriteStatus(stored.status(), ctx);
 

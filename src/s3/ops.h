@@ -19,7 +19,7 @@ std::variant<uint32_t, S3Error> PartNumberParam(const S3Context& ctx);
 S3Error FromWriteStatus(const absl::Status& s, const S3Context& ctx);
 // Commits `object` with `body` as the new version of ctx.key (Catalog::PutObjectAsync),
 // suspending the request, not a thread, until it is durable.
-http::Task<absl::StatusOr<ObjectInfo>> CommitObject(S3Context& ctx, const ObjectInfo& object,
+http::Task<absl::StatusOr<ObjectInfo>> CommitObject(S3Context& ctx, ObjectInfo object,
                                                     std::unique_ptr<storage::BlobWriter> body,
                                                     const WriteConditions& conditions = {});
 // x-amz-version-id, for buckets that have (or had) versioning and for real version ids.

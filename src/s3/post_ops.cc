@@ -210,12 +210,12 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   object.size = body.size;
   object.last_modified = absl::Now();
 
-  auto stored = co_await CommitObject(ctx, object, std::move(body.blob));
+  auto stored = co_await CommitObject(ctx, std::move(object), std::move(body.blob));
   if (!stored.ok()) co_return FromWriteStatus(stored.status(), ctx);
 
   const std::string scheme = ctx.exchange().secure() ? "https://" : "http://";
   const std::string location = scheme + std::string(ctx.header()[http::bhttp::field::host]) +
-                               "/" + ctx.bucket + "/" + UriEncode(object.key, false);
+                               "/" + ctx.bucket + "/" + UriEncode(stored->key, false);
   http::ResponseHeader head;
   head.set(http::bhttp::field::etag, Quoted(stored->etag));
   head.set(http::bhttp::field::location, location);
@@ -225,7 +225,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   if (redirect.empty()) redirect = fields["redirect"];
   if (!redirect.empty()) {
     redirect += (redirect.find('?') == std::string::npos ? "?" : "&");
-    redirect += "bucket=" + UriEncode(ctx.bucket, true) + "&key=" + UriEncode(object.key, true) +
+    redirect += "bucket=" + UriEncode(ctx.bucket, true) + "&key=" + UriEncode(stored->key, true) +
                 "&etag=" + UriEncode(Quoted(stored->etag), true);
     head.set(http::bhttp::field::location, redirect);
     co_await ctx.ReplyEmpty(303, std::move(head));
@@ -235,7 +235,7 @@ http::Task<OpResult> PostObject(S3Context& ctx) {
   if (status == "201") {
     XmlWriter w;
     w.Open("PostResponse").Element("Location", location).Element("Bucket", ctx.bucket);
-    w.Element("Key", object.key).Element("ETag", Quoted(stored->etag)).Close("PostResponse");
+    w.Element("Key", stored->key).Element("ETag", Quoted(stored->etag)).Close("PostResponse");
     head.result(http::bhttp::status::created);
     head.set(http::bhttp::field::content_type, "application/xml");
     co_await ctx.exchange().Respond(std::move(head), w.Finish());
