@@ -290,23 +290,32 @@ absl::StatusOr<Catalog::DeleteResult> Catalog::DeleteObject(
       garbage = *std::move(staged);
       result = {true, marker.version_id, true};
     } else {
-      auto found = FindVersion(bucket, key, version_id.value_or("null"));
+      // A bucket that never had versioning holds one version per key, the current one.
+      const bool unversioned = (*info)->versioning == Versioning::kUnversioned;
+      auto found = unversioned && version_id.value_or("null") == "null"
+                       ? CurrentVersion(bucket, key)
+                       : FindVersion(bucket, key, version_id.value_or("null"));
       if (!found.ok()) return found.status();
       if (!found->has_value()) return result;  // nothing to delete: still a success
       const auto& [vkey, old] = **found;
       batch.Delete(Table::kVersions, vkey);
       Garbage(batch, old.parts, garbage);
       result = {true, old.version_id, old.delete_marker};
-      // If that was the current version, the next newest takes its place.
-      auto current = GetObject(bucket, key);
-      if (!current.ok()) return current.status();
-      if (*current && (*current)->sequence == old.sequence) {
-        const std::string prefix = VersionPrefix(bucket, key);
-        auto it = meta_->Scan(Table::kVersions, prefix);
-        if (it->Valid() && it->key() == vkey) it->Next();
-        if (it->Valid() && it->key().starts_with(prefix)) batch.Put(Table::kObjects, okey, it->value());
-        else batch.Delete(Table::kObjects, okey);
-        if (auto s = it->status(); !s.ok()) return s;
+      // If that was the current version, the next newest takes its place (there is
+      // none in a bucket that never had versioning).
+      if (unversioned) {
+        batch.Delete(Table::kObjects, okey);
+      } else {
+        auto current = GetObject(bucket, key);
+        if (!current.ok()) return current.status();
+        if (*current && (*current)->sequence == old.sequence) {
+          const std::string prefix = VersionPrefix(bucket, key);
+          auto it = meta_->Scan(Table::kVersions, prefix);
+          if (it->Valid() && it->key() == vkey) it->Next();
+          if (it->Valid() && it->key().starts_with(prefix)) batch.Put(Table::kObjects, okey, it->value());
+          else batch.Delete(Table::kObjects, okey);
+          if (auto s = it->status(); !s.ok()) return s;
+        }
       }
     }
     if (auto s = meta_->Write(batch); !s.ok()) return s;
