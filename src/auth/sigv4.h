@@ -129,6 +129,7 @@ std::string CanonicalRequest(const SignableRequest& req,
                              std::string_view service = "s3");
 std::string StringToSign(std::string_view amz_date, const CredentialScope& scope,
                          std::string_view canonical_request);
+// Reuses the calling thread's last derivation when secret and scope are the same.
 SecretBytes DeriveSigningKey(const SecretBytes& secret_key, const CredentialScope& scope);
 std::string SignatureHex(const SecretBytes& signing_key, std::string_view string_to_sign);
 

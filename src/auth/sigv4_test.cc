@@ -9,6 +9,7 @@
 //  - AWS's SigV4 test suite as shipped in awslabs/aws-c-auth tests/aws-signing-test-suite/v4.
 #include "auth/sigv4.h"
 
+#include <thread>
 #include <variant>
 
 #include "auth/test_util.h"
@@ -76,6 +77,33 @@ TEST(SigV4Iam, DerivedKeyExample) {
   SecretBytes key = DeriveSigningKey(SecretBytes(kIamSecret), {"20120215", "us-east-1", "iam"});
   EXPECT_EQ(HexLower(key.view()),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+}
+
+// A thread reuses its last derivation: every input must still count. Each expected key
+// is derived on a fresh thread, which has nothing to reuse.
+TEST(SigV4Iam, ReusedDerivationsFollowEverySecretAndScopeChange) {
+  auto fresh = [](std::string_view secret, const CredentialScope& scope) {
+    std::string hex;
+    std::thread([&] { hex = HexLower(DeriveSigningKey(SecretBytes(secret), scope).view()); }).join();
+    return hex;
+  };
+  const CredentialScope base{"20150830", "us-east-1", "iam"};
+  const std::string other_secret = std::string(kIamSecret).substr(0, 39) + "Z";
+  const std::pair<std::string_view, CredentialScope> steps[] = {
+      {kIamSecret, base},
+      {kIamSecret, base},  // the same again: reused
+      {other_secret, base},
+      {kIamSecret, {"20150831", "us-east-1", "iam"}},
+      {kIamSecret, {"20150831", "eu-west-1", "iam"}},
+      {kIamSecret, {"20150831", "eu-west-1", "s3"}},
+      {std::string_view(kIamSecret).substr(0, 39), {"20150831", "eu-west-1", "s3"}},
+      {kIamSecret, base},
+  };
+  for (const auto& [secret, scope] : steps) {
+    EXPECT_EQ(HexLower(DeriveSigningKey(SecretBytes(secret), scope).view()), fresh(secret, scope))
+        << scope.ToString();
+  }
+  EXPECT_EQ(fresh(kIamSecret, base), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
 }
 
 TEST(SigV4Iam, SignRequestProducesTheDocumentedHeader) {

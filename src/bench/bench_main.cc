@@ -1,6 +1,6 @@
 // coffer-bench: a load generator for S3 and KMS endpoints (Coffer, Ceph RGW, AWS).
 //
-//   coffer-bench --endpoint https://127.0.0.1:9000 --ca data/tls/ca.pem \
+//   coffer-bench --endpoint https://127.0.0.1:9000 --ca data/tls/ca.pem
 //       --op get --size 4KiB --concurrency 64 --duration 10s --sse kms
 //
 // Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
