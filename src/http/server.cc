@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -40,6 +41,18 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
 }
 
 auto Await(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// Every response's Date header: formatted once a second per thread, not per response.
+const std::string& DateNow() {
+  thread_local int64_t second = INT64_MIN;
+  thread_local std::string text;
+  const absl::Time now = absl::Now();
+  if (absl::ToUnixSeconds(now) != second) {
+    second = absl::ToUnixSeconds(now);
+    text = FormatHttpDate(now);
+  }
+  return text;
+}
 
 // Protocol-level failures are answered before any handler runs; they still get an
 // AWS-shaped body so clients print something useful.
@@ -247,7 +260,7 @@ class ExchangeImpl final : public Exchange {
     keep_alive_ = parser_.get().keep_alive() && body_done_ && !impl_.stopping;
     head.version(11);
     head.set(bhttp::field::server, impl_.opts.server_name);
-    head.set(bhttp::field::date, FormatHttpDate(absl::Now()));
+    head.set(bhttp::field::date, DateNow());
     head.set("x-amz-request-id", request_id_);
     head.set("x-amz-id-2", host_id_);
     for (const auto& [name, value] : extra_headers_) head.set(name, value);

@@ -7,7 +7,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <chrono>
 #include <thread>
+
+#include "base/time.h"
 
 namespace coffer::http {
 namespace {
@@ -86,6 +89,27 @@ TEST_F(ServerTest, KeepAliveAndRequestIds) {
     EXPECT_EQ(res["x-amz-request-id"].size(), 16u);
     EXPECT_FALSE(res["x-amz-id-2"].empty());
     EXPECT_TRUE(res.keep_alive());
+  }
+}
+
+// The Date header is formatted once a second per thread: it must still move on.
+TEST_F(ServerTest, DateHeaderFollowsTheClock) {
+  auto sock = Connect();
+  beast::flat_buffer buf;
+  std::string previous;
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/d", 11};
+    req.set(bhttp::field::host, "localhost");
+    bhttp::write(sock, req);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(sock, buf, res);
+    std::string date(res[bhttp::field::date]);
+    auto parsed = ParseHttpDate(date);
+    ASSERT_TRUE(parsed.has_value()) << date;
+    EXPECT_LE(absl::AbsDuration(*parsed - absl::Now()), absl::Seconds(2)) << date;
+    EXPECT_NE(date, previous);
+    previous = date;
   }
 }
 
