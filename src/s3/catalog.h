@@ -315,10 +315,9 @@ class Catalog {
                                                         storage::WriteBatch& batch);
   absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> FindVersion(
       const std::string& bucket, const std::string& key, const std::string& version_id);
-  // The current version (kObjects) with its key in kVersions, for buckets where the
-  // two agree.
-  absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> CurrentVersion(
-      const std::string& bucket, const std::string& key);
+  // FindVersion(bucket, key, "null") for a bucket with this versioning state.
+  absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> NullVersion(
+      const std::string& bucket, Versioning versioning, const std::string& key);
   absl::StatusOr<std::optional<ObjectInfo>> LatestVersion(const std::string& bucket,
                                                           const std::string& key);
   // Adds to `batch` the removal of `parts` that a version no longer referenced by

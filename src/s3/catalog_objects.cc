@@ -74,9 +74,13 @@ absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> Catalog::FindV
   return Found(std::make_pair(std::move(vkey), *std::move(o)));
 }
 
-absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> Catalog::CurrentVersion(
-    const std::string& bucket, const std::string& key) {
+absl::StatusOr<std::optional<std::pair<std::string, ObjectInfo>>> Catalog::NullVersion(
+    const std::string& bucket, Versioning versioning, const std::string& key) {
   using Found = std::optional<std::pair<std::string, ObjectInfo>>;
+  // In a bucket that never had versioning a key's only version is its current one,
+  // found with a point read; otherwise the null version may sit anywhere in the
+  // key's history.
+  if (versioning != Versioning::kUnversioned) return FindVersion(bucket, key, "null");
   auto current = GetObject(bucket, key);
   if (!current.ok()) return current.status();
   if (!current->has_value()) return Found();
@@ -109,11 +113,7 @@ absl::StatusOr<std::vector<std::string>> Catalog::StageVersion(const std::string
     // Unversioned and suspended buckets keep one null version per key: the new one
     // replaces it.
     object.version_id = "null";
-    // In a bucket that never had versioning the null version is the current one, found
-    // with a point read; otherwise it may sit anywhere in the key's history.
-    auto old = info.versioning == Versioning::kUnversioned
-                   ? CurrentVersion(bucket, object.key)
-                   : FindVersion(bucket, object.key, "null");
+    auto old = NullVersion(bucket, info.versioning, object.key);
     if (!old.ok()) return old.status();
     if (old->has_value()) {
       batch.Delete(Table::kVersions, (*old)->first);
@@ -290,11 +290,9 @@ absl::StatusOr<Catalog::DeleteResult> Catalog::DeleteObject(
       garbage = *std::move(staged);
       result = {true, marker.version_id, true};
     } else {
-      // A bucket that never had versioning holds one version per key, the current one.
-      const bool unversioned = (*info)->versioning == Versioning::kUnversioned;
-      auto found = unversioned && version_id.value_or("null") == "null"
-                       ? CurrentVersion(bucket, key)
-                       : FindVersion(bucket, key, version_id.value_or("null"));
+      auto found = !version_id || *version_id == "null"
+                       ? NullVersion(bucket, (*info)->versioning, key)
+                       : FindVersion(bucket, key, *version_id);
       if (!found.ok()) return found.status();
       if (!found->has_value()) return result;  // nothing to delete: still a success
       const auto& [vkey, old] = **found;
@@ -302,8 +300,8 @@ absl::StatusOr<Catalog::DeleteResult> Catalog::DeleteObject(
       Garbage(batch, old.parts, garbage);
       result = {true, old.version_id, old.delete_marker};
       // If that was the current version, the next newest takes its place (there is
-      // none in a bucket that never had versioning).
-      if (unversioned) {
+      // none in a bucket that never had versioning: it holds one version per key).
+      if ((*info)->versioning == Versioning::kUnversioned) {
         batch.Delete(Table::kObjects, okey);
       } else {
         auto current = GetObject(bucket, key);
