@@ -175,20 +175,21 @@ void Catalog::SubmitPut(const std::string& bucket, ObjectInfo object,
     ObjectInfo object;
     WriteConditions conditions;
     Committed done;
-    bool in_file = false;  // the body is a staged file, to publish once committed
     std::vector<std::string> garbage;  // blobs the new version replaces
+    // The body is a staged file, to publish once committed (not held with the version).
+    bool in_file() const { return !object.parts.empty() && !object.parts[0].held; }
   };
   storage::CommitQueue::Job job;
   object.parts.clear();
-  const bool in_file = body && !body->in_memory();
   if (body) {  // a small body joins the version's metadata in the job's batch
+    const bool held = body->in_memory();
     if (auto s = body->Commit(job.batch); !s.ok()) return done(s, {});
-    object.parts.push_back(PartRef{0, body->size(), body->id(), "", "", !in_file});
+    object.parts.push_back(PartRef{0, body->size(), body->id(), "", "", held});
   }
   job.key = ObjectKey(bucket, object.key);
   job.lock = &KeyLock(bucket, object.key);
   auto put = std::make_shared<Put>(
-      Put{bucket, std::move(object), std::move(conditions), std::move(done), in_file, {}});
+      Put{bucket, std::move(object), std::move(conditions), std::move(done), {}});
   // Runs on the commit thread under the key lock, with buckets_mu_ held shared.
   job.stage = [this, put](storage::WriteBatch& batch) -> absl::Status {
     auto info = GetBucket(put->bucket);
@@ -208,11 +209,11 @@ void Catalog::SubmitPut(const std::string& bucket, ObjectInfo object,
     if (!written.ok()) {
       // Nothing references the body: remove its file now rather than at the next start
       // (a body held in memory went nowhere: its batch was not written).
-      if (put->in_file) (void)blobs_->Delete(put->object.parts[0].blob_id);
+      if (put->in_file()) (void)blobs_->Delete(put->object.parts[0].blob_id);
       return put->done(written, {});
     }
     // The version is durable from here on; what follows is tidying Recover() redoes.
-    if (put->in_file) (void)blobs_->Publish(put->object.parts[0].blob_id);
+    if (put->in_file()) (void)blobs_->Publish(put->object.parts[0].blob_id);
     put->done(std::move(put->object), std::move(put->garbage));
   };
   commits_->Submit(std::move(job));
