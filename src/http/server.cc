@@ -47,8 +47,8 @@ const std::string& DateNow() {
   thread_local int64_t second = INT64_MIN;
   thread_local std::string text;
   const absl::Time now = absl::Now();
-  if (absl::ToUnixSeconds(now) != second) {
-    second = absl::ToUnixSeconds(now);
+  if (const int64_t s = absl::ToUnixSeconds(now); s != second) {
+    second = s;
     text = FormatHttpDate(now);
   }
   return text;
