@@ -90,13 +90,17 @@ bool Trail::Record(Event event) {
   if (event.management && selectors_ &&
       !selectors_->LogsManagement(event.recipient_account, event.read_only))
     return true;  // the account's trail leaves these out
+  if (event.event_id.empty()) event.event_id = NewUuid();
+  Pending p{event.ToRecord(), event.time, "", std::move(event.event_id)};
+  if (event.management)
+    p.account = event.recipient_account.empty() ? "000000000000" : event.recipient_account;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= o_.queue_limit) {
       metrics::Global().Add("coffer_audit_events_total", {{"result", "dropped"}});
       return false;
     }
-    queue_.push_back(std::move(event));
+    queue_.push_back(std::move(p));
     // The writer wakes every kWriteInterval by itself; waking it for each event would
     // cost a context switch per request. Only a full batch calls it early.
     if (queue_.size() % kBatch != 0) return true;
@@ -117,7 +121,7 @@ void Trail::Stop() {
 
 void Trail::Run() {
   while (true) {
-    std::vector<Event> batch;
+    std::vector<Pending> batch;
     bool stop;
     {
       std::unique_lock lock(mu_);
@@ -171,7 +175,7 @@ void Trail::Run() {
   }
 }
 
-absl::Status Trail::WriteBatch(std::vector<Event>& batch) {
+absl::Status Trail::WriteBatch(const std::vector<Pending>& batch) {
   const absl::Time now = absl::Now();
   if (fd_ < 0) {
     file_ = LogFileName(o_.region, now);
@@ -187,18 +191,19 @@ absl::Status Trail::WriteBatch(std::vector<Event>& batch) {
     file_newest_ = absl::InfinitePast();
   }
   std::string out = file_bytes_ == 0 ? std::string(kLogHeader) : "";
+  size_t bytes = out.size();
+  for (const Pending& e : batch) bytes += e.record.size() + 2;
+  out.reserve(bytes);
   storage::WriteBatch index;
   size_t n = file_events_;
-  for (Event& e : batch) {
-    if (e.event_id.empty()) e.event_id = NewUuid();
+  for (const Pending& e : batch) {
     out += n++ == 0 ? "\n" : ",\n";
     const size_t at = out.size();
-    out += e.ToRecord();
+    out += e.record;
     // Only management events are looked up (CloudTrail's LookupEvents); the index
     // says where each one lies in the file rather than holding a second copy.
-    if (!e.management) continue;
-    const std::string account = e.recipient_account.empty() ? "000000000000" : e.recipient_account;
-    index.Put(storage::Table::kAudit, IndexKey(account, e.time, e.event_id),
+    if (e.account.empty()) continue;
+    index.Put(storage::Table::kAudit, IndexKey(e.account, e.time, e.event_id),
               IndexValue({file_, file_bytes_ + at, out.size() - at}));
   }
   if (auto s = WriteAll(fd_, out); !s.ok()) {
@@ -207,7 +212,7 @@ absl::Status Trail::WriteBatch(std::vector<Event>& batch) {
   }
   file_bytes_ += out.size();
   file_events_ = n;
-  for (const Event& e : batch) {
+  for (const Pending& e : batch) {
     file_oldest_ = std::min(file_oldest_, e.time);
     file_newest_ = std::max(file_newest_, e.time);
   }

@@ -1,8 +1,10 @@
 // Trail: Coffer's audit log, CloudTrail-shaped and tamper-evident.
 //
-// Record() queues an event and returns at once (a bounded queue: a request is never
-// blocked or slowed by the audit path; when the queue is full the event is dropped
-// and counted). One writer thread:
+// Record() turns an event into its CloudTrail record on the caller's thread and queues
+// the text (a bounded queue: a request never waits for the disk; when the queue is full
+// the event is dropped and counted). The event itself, with its many small allocations,
+// is freed where it was made: a writer thread that freed them would cost every caller
+// cold memory from the allocator. One writer thread:
 //   - appends events to the current log file, logs/YYYY/MM/DD/REGION_CloudTrail_
 //     STAMP_ID.json, a CloudTrail file ({"Records":[...]}), synced at least every second;
 //   - indexes the management events for LookupEvents (metadata table kAudit: account,
@@ -54,7 +56,8 @@ class Trail {
                                                      SecretBytes signing_key_pem);
   ~Trail();
 
-  // Queues `event` for writing; false when the queue is full and it was dropped.
+  // Queues the record of `event` for writing; false when the queue is full and it was
+  // dropped.
   bool Record(Event event);
   // Writes everything queued, closes the log file and writes its digest.
   void Stop();
@@ -62,9 +65,17 @@ class Trail {
   void set_selectors(const EventSelectors* selectors) { selectors_ = selectors; }
 
  private:
+  // An event as the writer needs it.
+  struct Pending {
+    std::string record;   // Event::ToRecord()
+    absl::Time time;
+    std::string account;  // where LookupEvents finds it; empty: a data event, not indexed
+    std::string event_id;
+  };
+
   Trail(TrailOptions options, storage::MetaStore* meta, SecretBytes key);
   void Run();
-  absl::Status WriteBatch(std::vector<Event>& batch);
+  absl::Status WriteBatch(const std::vector<Pending>& batch);
   absl::Status CloseFile();
   absl::Status WriteDigest();
   absl::Status RecoverOpenFiles();
@@ -77,7 +88,7 @@ class Trail {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Event> queue_;
+  std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread writer_;
 
