@@ -54,6 +54,30 @@ const std::string& DateNow() {
   return text;
 }
 
+// The bytes of a response header, as Beast's serializer writes them: the status line
+// (the header's reason, else the standard one), each field in order, an empty line.
+// Written here in one pass: Beast hands them to the stream as a few dozen small
+// buffers (one per field, and around it), and walking those through its buffer
+// adaptors and TLS's coalescing copy cost more than a small request's handler.
+void AppendHeader(const ResponseHeader& head, std::string& out) {
+  const unsigned code = head.result_int();
+  std::string_view reason = head.reason();
+  if (reason.empty()) reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
+  size_t size = 17 + reason.size();
+  for (const auto& field : head) size += field.name_string().size() + field.value().size() + 4;
+  out.reserve(out.size() + size);
+  const char line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + head.version() / 10), '.',
+                       static_cast<char>('0' + head.version() % 10), ' ',
+                       static_cast<char>('0' + code / 100 % 10),
+                       static_cast<char>('0' + code / 10 % 10), static_cast<char>('0' + code % 10),
+                       ' '};
+  out.append(line, sizeof(line)).append(reason).append("\r\n");
+  for (const auto& field : head) {
+    out.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  }
+  out.append("\r\n");
+}
+
 // Protocol-level failures are answered before any handler runs; they still get an
 // AWS-shaped body so clients print something useful.
 std::string ProtocolErrorXml(std::string_view code, std::string_view message,
@@ -174,12 +198,18 @@ class ExchangeImpl final : public Exchange {
       co_return co_await WriteHeader(std::move(head), n);
     }
     Prepare(head);
+    head.set(bhttp::field::content_length, std::to_string(body.size()));
     bytes_out_ += body.size();
-    bhttp::response<bhttp::string_body> res(std::move(head), std::move(body));
-    res.prepare_payload();
+    std::string wire;
+    AppendHeader(head, wire);
     error_code ec;
     Expire();
-    co_await bhttp::async_write(stream_, res, Await(ec));
+    if (body.empty()) {
+      co_await net::async_write(stream_, net::buffer(wire), Await(ec));
+    } else {  // one write: TLS coalesces the two into one record, TCP sends one segment
+      co_await net::async_write(stream_, beast::buffers_cat(net::buffer(wire), net::buffer(body)),
+                                Await(ec));
+    }
     co_return ec ? Fail(ec) : absl::OkStatus();
   }
 
@@ -188,25 +218,15 @@ class ExchangeImpl final : public Exchange {
   // woken once). Flush() sends it if no body comes.
   Task<absl::Status> WriteHeader(ResponseHeader head, uint64_t length) override {
     Prepare(head);
-    bhttp::response<bhttp::empty_body> res(std::move(head));
-    res.content_length(length);
-    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    head.set(bhttp::field::content_length, std::to_string(length));
     body_owed_ = parser_.get().method() == bhttp::verb::head ? 0 : length;  // HEAD sends none
-    error_code ec;
-    if (body_owed_ == 0) {
-      Expire();
-      co_await bhttp::async_write_header(stream_, sr, Await(ec));
-      co_return ec ? Fail(ec) : absl::OkStatus();
-    }
-    sr.split(true);
     pending_head_.clear();
-    while (!sr.is_header_done() && !ec) {
-      sr.next(ec, [&](error_code&, const auto& buffers) {
-        for (auto b : beast::buffers_range_ref(buffers))
-          pending_head_.append(static_cast<const char*>(b.data()), b.size());
-        sr.consume(beast::buffer_bytes(buffers));
-      });
-    }
+    AppendHeader(head, pending_head_);
+    if (body_owed_ != 0) co_return absl::OkStatus();
+    error_code ec;
+    Expire();
+    co_await net::async_write(stream_, net::buffer(pending_head_), Await(ec));
+    pending_head_.clear();
     co_return ec ? Fail(ec) : absl::OkStatus();
   }
 
