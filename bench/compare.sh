@@ -127,7 +127,7 @@ bench coffer-tls kms-gdk --op kms-generate-data-key --concurrency 64 --duration 
 bench coffer-tls kms-gdk --op kms-generate-data-key --wrk-script "$WORK/gdk.lua"
 # This VM's speed drifts by tens of percent from one minute to the next, so the
 # ratio to nginx is taken from runs made back to back: two rounds of nginx, then
-# GenerateDataKey, then Coffer's HTTPS floor (an unauthenticated POST /metrics that
+# GenerateDataKey, then Coffer's HTTPS floor (an unauthenticated POST /_coffer/metrics that
 # it refuses at once with a 405: its HTTP and TLS layer alone, no SigV4, no KMS).
 echo 'wrk.method = "POST"' >"$WORK/floor.lua"
 pairs=""
@@ -138,10 +138,10 @@ for round in 1 2; do
   g=$(echo "$gdk_wrk" | awk '/Requests\/sec/ {printf "%.0f", $2}')
   bad=$(echo "$gdk_wrk" | awk '/Non-2xx/ {print $NF}')
   gdk_wrk_bad=$((gdk_wrk_bad + ${bad:-0}))
-  f=$(wrk -t2 -c64 -d${SECS}s -s "$WORK/floor.lua" https://127.0.0.1:$CTLS/metrics 2>&1 |
+  f=$(wrk -t2 -c64 -d${SECS}s -s "$WORK/floor.lua" https://127.0.0.1:$CTLS/_coffer/metrics 2>&1 |
       awk '/Requests\/sec/ {printf "%.0f", $2}')
   echo "round $round: nginx https $n req/s; wrk kms-gdk (one signed request replayed) $g req/s," \
-       "non-2xx ${bad:-0}; coffer https floor (POST /metrics, 405) $f req/s" | tee -a "$OUT.md"
+       "non-2xx ${bad:-0}; coffer https floor (POST /_coffer/metrics, 405) $f req/s" | tee -a "$OUT.md"
   pairs="$pairs $n:$g:$f"
 done
 echo '```' >>"$OUT.md"
@@ -198,7 +198,7 @@ for i, (n, g, f) in enumerate(rounds, 1):
         continue
     print("- Round %d, back to back: nginx HTTPS %.0f/s; GenerateDataKey from wrk (nginx's load "
           "generator, one signed request replayed) %.0f/s, %.0f%% of it; Coffer's HTTPS floor "
-          "(POST /metrics answered 405 at once) %.0f/s, %.0f%% of it%s." %
+          "(POST /_coffer/metrics answered 405 at once) %.0f/s, %.0f%% of it%s." %
           (i, n, g, 100 * g / n, f, 100 * f / n,
            " (%d non-2xx GenerateDataKey answers!)" % wrk_bad if wrk_bad else ""))
 PY
