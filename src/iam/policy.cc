@@ -444,26 +444,40 @@ bool PrincipalMatches(const PrincipalSpec& spec, const RequestPrincipal& who, bo
 
 // --- ConditionContext ---
 
-void ConditionContext::Set(std::string_view key, std::string value) {
-  std::string k = Lower(key);
-  for (auto& [name, values] : values_) {
-    if (name == k) {
-      values = {std::move(value)};
-      return;
-    }
-  }
-  values_.emplace_back(std::move(k), std::vector<std::string>{std::move(value)});
+namespace {
+
+// Whether `key` is `lower` in any case (condition keys are case-insensitive), without
+// making a lower-case copy of it.
+bool SameKey(const std::string& lower, std::string_view key) {
+  if (lower.size() != key.size()) return false;
+  for (size_t i = 0; i < key.size(); ++i)
+    if (lower[i] != absl::ascii_tolower(static_cast<unsigned char>(key[i]))) return false;
+  return true;
 }
 
-void ConditionContext::Add(std::string_view key, std::string value) {
-  std::string k = Lower(key);
+}  // namespace
+
+void ConditionContext::Set(std::string_view key, std::string value) {
   for (auto& [name, values] : values_) {
-    if (name == k) {
+    if (SameKey(name, key)) {
+      values.clear();
       values.push_back(std::move(value));
       return;
     }
   }
-  values_.emplace_back(std::move(k), std::vector<std::string>{std::move(value)});
+  if (values_.empty()) values_.reserve(16);  // a request's usual share of keys
+  values_.emplace_back(Lower(key), std::vector<std::string>{std::move(value)});
+}
+
+void ConditionContext::Add(std::string_view key, std::string value) {
+  for (auto& [name, values] : values_) {
+    if (SameKey(name, key)) {
+      values.push_back(std::move(value));
+      return;
+    }
+  }
+  if (values_.empty()) values_.reserve(16);
+  values_.emplace_back(Lower(key), std::vector<std::string>{std::move(value)});
 }
 
 void ConditionContext::Defer(std::function<void(ConditionContext&)> fill) {
@@ -477,9 +491,8 @@ const std::vector<std::string>* ConditionContext::Get(std::string_view key) cons
     // Set and Add touch only the mutable members.
     for (auto& fill : fillers) fill(const_cast<ConditionContext&>(*this));
   }
-  std::string k = Lower(key);
   for (const auto& [name, values] : values_)
-    if (name == k) return &values;
+    if (SameKey(name, key)) return &values;
   return nullptr;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "base/encoding.h"
 #include "base/ids.h"
@@ -93,9 +94,25 @@ std::string Kms::AliasArn(const Alias& a) const {
 
 // --- Finding keys ---
 
+namespace {
+
+// A key whose scheduled deletion or automatic rotation has come: Load() writes it.
+bool FallsDue(const Key& key, absl::Time now) {
+  return (key.state == KeyState::kPendingDeletion && now >= key.deletion_date) ||
+         (key.rotation_enabled && key.state == KeyState::kEnabled && now >= key.next_rotation);
+}
+
+}  // namespace
+
 absl::StatusOr<Key> Kms::Load(const std::string& id, absl::Time now) {
-  auto lock = keys_->Lock();
+  // Reads need no lock (each is one record, read whole); only a key that falls due is
+  // written, and that is done under the lock on the record read again there.
   auto found = keys_->GetKey(id);
+  if (!found.ok()) return found.status();
+  if (!*found) return NotFound("Key '" + id + "' does not exist");
+  if (!FallsDue(**found, now)) return **std::move(found);
+  auto lock = keys_->Lock();
+  found = keys_->GetKey(id);
   if (!found.ok()) return found.status();
   if (!*found) return NotFound("Key '" + id + "' does not exist");
   Key key = **std::move(found);
@@ -118,13 +135,13 @@ absl::StatusOr<Key> Kms::Resolve(const Caller& c, const std::string& ref, Refs r
   std::string account = c.principal.account_id;
   std::string id, alias;
   if (ref.starts_with("arn:")) {
-    std::vector<std::string> parts = absl::StrSplit(ref, absl::MaxSplits(':', 5));
+    std::vector<absl::string_view> parts = absl::StrSplit(ref, absl::MaxSplits(':', 5));
     if (parts.size() != 6 || parts[1] != "aws" || parts[2] != "kms" || parts[4].size() != 12)
       return KmsError("InvalidArnException", "Invalid arn " + ref);
     if (parts[3] != region_) return NotFound("Invalid arn " + ref);
-    account = parts[4];
-    if (parts[5].starts_with("key/")) id = parts[5].substr(4);
-    else if (parts[5].starts_with("alias/")) alias = parts[5];
+    account = std::string(parts[4]);
+    if (absl::StartsWith(parts[5], "key/")) id = std::string(parts[5].substr(4));
+    else if (absl::StartsWith(parts[5], "alias/")) alias = std::string(parts[5]);
     else return KmsError("InvalidArnException", "Invalid arn " + ref);
   } else if (ref.starts_with("alias/")) {
     alias = ref;
@@ -144,13 +161,13 @@ absl::StatusOr<Key> Kms::Resolve(const Caller& c, const std::string& ref, Refs r
     id = (*a)->key_id;
   }
   if (!IsKeyId(id)) return NotFound("Invalid keyId " + ref);
-  const std::string arn = "arn:aws:kms:" + region_ + ":" + account + ":key/" + id;
+  auto missing = [&] {
+    return NotFound("Key 'arn:aws:kms:" + region_ + ":" + account + ":key/" + id +
+                    "' does not exist");
+  };
   auto key = Load(id, c.now);
-  if (!key.ok()) {
-    if (absl::IsNotFound(key.status())) return NotFound("Key '" + arn + "' does not exist");
-    return key.status();
-  }
-  if (key->account != account) return NotFound("Key '" + arn + "' does not exist");
+  if (!key.ok()) return absl::IsNotFound(key.status()) ? missing() : key.status();
+  if (key->account != account) return missing();
   return key;
 }
 

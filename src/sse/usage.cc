@@ -24,12 +24,15 @@ uint64_t Decode(std::string_view v) {
 
 void Usage::Count(const std::string& account, const std::string& bucket, const std::string& mode,
                   const std::string& direction) {
+  const std::tuple<std::string_view, std::string_view, std::string_view, std::string_view> k{
+      bucket, account, mode, direction};
   std::lock_guard lock(mu_);
-  ++pending_[{bucket, account, mode, direction}];
+  if (auto it = pending_.find(k); it != pending_.end()) ++it->second;
+  else pending_.emplace(std::make_tuple(bucket, account, mode, direction), 1);
 }
 
 absl::Status Usage::Flush() {
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, uint64_t> taken;
+  decltype(pending_) taken;
   {
     std::lock_guard lock(mu_);
     taken.swap(pending_);

@@ -33,7 +33,11 @@ class Usage {
  private:
   storage::MetaStore* meta_;
   std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, uint64_t> pending_;
+  // By bucket, account, mode, direction; looked up with views (std::less<>), copied on
+  // a series' first request only.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, uint64_t,
+           std::less<>>
+      pending_;
 };
 
 }  // namespace coffer::sse
