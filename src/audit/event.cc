@@ -41,8 +41,8 @@ json ApiParameters(const json& api, const std::vector<std::string>& secret_field
 
 Resource KmsKeyResource(const std::string& key_arn) {
   // arn:aws:kms:REGION:ACCOUNT:key/ID
-  std::vector<std::string> parts = absl::StrSplit(key_arn, ':');
-  return Resource{key_arn, parts.size() > 4 ? parts[4] : "", "AWS::KMS::Key"};
+  std::vector<absl::string_view> parts = absl::StrSplit(key_arn, ':');
+  return Resource{key_arn, parts.size() > 4 ? std::string(parts[4]) : "", "AWS::KMS::Key"};
 }
 
 namespace {

@@ -4,7 +4,9 @@
 #include <memory>
 
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
@@ -86,7 +88,9 @@ class RocksMetaStore : public MetaStore {
   }
 
   std::unique_ptr<MetaIterator> Scan(Table t, std::string_view start) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(t)));
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;  // never a prefix-only seek, whatever the table
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(t)));
     it->Seek(rocksdb::Slice(start));
     return std::make_unique<RocksIterator>(std::move(it));
   }
@@ -124,6 +128,16 @@ absl::StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string&
   body_options.enable_blob_files = true;
   body_options.min_blob_size = 0;
   body_options.enable_blob_garbage_collection = true;
+  // Bodies are only ever read, written and deleted by id (a scan of them is for
+  // counting), so their memtable is a hash of ids: a GET finds its body in one bucket
+  // rather than by a walk down a skip list whose nodes lie 4 KiB apart, each a cache
+  // miss (that walk was ~2 us, 5% of a small GET's server CPU). The prefix is the
+  // whole id (32 hex characters; shorter keys are their own prefix). A hash memtable
+  // cannot take concurrent inserts: writers are queued by RocksDB's write group
+  // instead, and ours are one commit thread anyway. Scans ask for total order.
+  options.allow_concurrent_memtable_write = false;
+  body_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(32));
+  body_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 16));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kTableNames)
