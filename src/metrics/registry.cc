@@ -7,32 +7,41 @@
 namespace coffer::metrics {
 namespace {
 
-// Label values escape backslash, double quote and newline.
-std::string Escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-std::string Encode(const Labels& labels, std::string_view extra_name = "",
-                   std::string_view extra_value = "") {
-  std::string out;
+// {name="value",...} into `out` (replacing what it held); label values escape
+// backslash, double quote and newline.
+void EncodeInto(std::string& out, const Labels& labels, std::string_view extra_name = "",
+                std::string_view extra_value = "") {
+  out.clear();
   auto add = [&](std::string_view n, std::string_view v) {
     out += out.empty() ? "{" : ",";
     out += n;
     out += "=\"";
-    out += Escape(v);
+    for (char c : v) {
+      if (c == '\\') out += "\\\\";
+      else if (c == '"') out += "\\\"";
+      else if (c == '\n') out += "\\n";
+      else out += c;
+    }
     out += '"';
   };
   for (const auto& [n, v] : labels) add(n, v);
   if (!extra_name.empty()) add(extra_name, extra_value);
   if (!out.empty()) out += '}';
+}
+
+std::string Encode(const Labels& labels, std::string_view extra_name = "",
+                   std::string_view extra_value = "") {
+  std::string out;
+  EncodeInto(out, labels, extra_name, extra_value);
   return out;
+}
+
+// The series key of `labels`, in a buffer each thread reuses: an update to a series
+// that exists allocates nothing.
+std::string_view SeriesKey(const Labels& labels) {
+  thread_local std::string key;
+  EncodeInto(key, labels);
+  return key;
 }
 
 std::string Number(double v) {
@@ -74,12 +83,12 @@ Registry::Series* Registry::Find(std::string_view name, const Labels& labels, Ty
     return nullptr;
   }
   Family& f = it->second;
-  auto [s, added] = f.series.try_emplace(Encode(labels));
-  if (added) {
-    s->second.labels = labels;
-    if (type == Type::kHistogram) s->second.bins.assign(f.buckets.size(), 0);
-  }
-  return &s->second;
+  const std::string_view key = SeriesKey(labels);
+  if (auto s = f.series.find(key); s != f.series.end()) return &s->second;
+  Series& added = f.series[std::string(key)];
+  added.labels = labels;
+  if (type == Type::kHistogram) added.bins.assign(f.buckets.size(), 0);
+  return &added;
 }
 
 void Registry::Add(std::string_view name, const Labels& labels, double v) {
@@ -107,7 +116,7 @@ double Registry::Value(std::string_view name, const Labels& labels) const {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return 0;
-  auto s = it->second.series.find(Encode(labels));
+  auto s = it->second.series.find(SeriesKey(labels));
   return s == it->second.series.end() ? 0 : s->second.value;
 }
 

@@ -45,7 +45,7 @@ class Registry {
     Type type;
     std::string help;
     std::vector<double> buckets;
-    std::map<std::string, Series> series;  // by encoded labels
+    std::map<std::string, Series, std::less<>> series;  // by encoded labels
   };
   Series* Find(std::string_view name, const Labels& labels, Type type);
 
