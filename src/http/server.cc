@@ -192,25 +192,13 @@ class ExchangeImpl final : public Exchange {
     }
   }
 
+  // The streaming pair does it: WriteHeader holds the header back, and WriteBody sends
+  // it with the body in one write (a HEAD gets the header alone, with the same length).
   Task<absl::Status> Respond(ResponseHeader head, std::string body) override {
-    if (parser_.get().method() == bhttp::verb::head) {
-      uint64_t n = body.size();
-      co_return co_await WriteHeader(std::move(head), n);
-    }
-    Prepare(head);
-    head.set(bhttp::field::content_length, std::to_string(body.size()));
-    bytes_out_ += body.size();
-    std::string wire;
-    AppendHeader(head, wire);
-    error_code ec;
-    Expire();
-    if (body.empty()) {
-      co_await net::async_write(stream_, net::buffer(wire), Await(ec));
-    } else {  // one write: TLS coalesces the two into one record, TCP sends one segment
-      co_await net::async_write(stream_, beast::buffers_cat(net::buffer(wire), net::buffer(body)),
-                                Await(ec));
-    }
-    co_return ec ? Fail(ec) : absl::OkStatus();
+    const uint64_t length = body.size();
+    auto s = co_await WriteHeader(std::move(head), length);
+    if (!s.ok() || body_owed_ == 0) co_return s;
+    co_return co_await WriteBody(body);
   }
 
   // The header of a response with a body waits for the body's first bytes, so that a
