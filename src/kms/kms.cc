@@ -96,34 +96,39 @@ std::string Kms::AliasArn(const Alias& a) const {
 
 namespace {
 
-// A key whose scheduled deletion or automatic rotation has come: Load() writes it.
-bool FallsDue(const Key& key, absl::Time now) {
-  return (key.state == KeyState::kPendingDeletion && now >= key.deletion_date) ||
-         (key.rotation_enabled && key.state == KeyState::kEnabled && now >= key.next_rotation);
+// What Load() writes when its time has come: the key's scheduled deletion, or its
+// automatic rotation.
+bool DeletionDue(const Key& key, absl::Time now) {
+  return key.state == KeyState::kPendingDeletion && now >= key.deletion_date;
+}
+bool RotationDue(const Key& key, absl::Time now) {
+  return key.rotation_enabled && key.state == KeyState::kEnabled && now >= key.next_rotation;
 }
 
 }  // namespace
 
 absl::StatusOr<Key> Kms::Load(const std::string& id, absl::Time now) {
+  auto read = [&]() -> absl::StatusOr<Key> {
+    auto found = keys_->GetKey(id);
+    if (!found.ok()) return found.status();
+    if (!*found) return NotFound("Key '" + id + "' does not exist");
+    return **std::move(found);
+  };
   // Reads need no lock (each is one record, read whole); only a key that falls due is
   // written, and that is done under the lock on the record read again there.
-  auto found = keys_->GetKey(id);
-  if (!found.ok()) return found.status();
-  if (!*found) return NotFound("Key '" + id + "' does not exist");
-  if (!FallsDue(**found, now)) return **std::move(found);
+  auto key = read();
+  if (!key.ok() || (!DeletionDue(*key, now) && !RotationDue(*key, now))) return key;
   auto lock = keys_->Lock();
-  found = keys_->GetKey(id);
-  if (!found.ok()) return found.status();
-  if (!*found) return NotFound("Key '" + id + "' does not exist");
-  Key key = **std::move(found);
-  if (key.state == KeyState::kPendingDeletion && now >= key.deletion_date) {
-    if (auto s = keys_->DeleteKey(key); !s.ok()) return s;
-    return NotFound("Key '" + key.Arn() + "' does not exist");
+  key = read();
+  if (!key.ok()) return key;
+  if (DeletionDue(*key, now)) {
+    if (auto s = keys_->DeleteKey(*key); !s.ok()) return s;
+    return NotFound("Key '" + key->Arn() + "' does not exist");
   }
-  if (key.rotation_enabled && key.state == KeyState::kEnabled && now >= key.next_rotation) {
-    key.materials.push_back(keys_->NewMaterial(key.id, "AUTOMATIC", now));
-    key.next_rotation = now + absl::Hours(24) * key.rotation_period_days;
-    if (auto s = keys_->PutKey(key); !s.ok()) return s;
+  if (RotationDue(*key, now)) {
+    key->materials.push_back(keys_->NewMaterial(key->id, "AUTOMATIC", now));
+    key->next_rotation = now + absl::Hours(24) * key->rotation_period_days;
+    if (auto s = keys_->PutKey(*key); !s.ok()) return s;
   }
   return key;
 }
