@@ -457,27 +457,21 @@ bool SameKey(const std::string& lower, std::string_view key) {
 
 }  // namespace
 
-void ConditionContext::Set(std::string_view key, std::string value) {
-  for (auto& [name, values] : values_) {
-    if (SameKey(name, key)) {
-      values.clear();
-      values.push_back(std::move(value));
-      return;
-    }
-  }
+std::vector<std::string>& ConditionContext::Values(std::string_view key) {
+  for (auto& [name, values] : values_)
+    if (SameKey(name, key)) return values;
   if (values_.empty()) values_.reserve(16);  // a request's usual share of keys
-  values_.emplace_back(Lower(key), std::vector<std::string>{std::move(value)});
+  return values_.emplace_back(Lower(key), std::vector<std::string>{}).second;
+}
+
+void ConditionContext::Set(std::string_view key, std::string value) {
+  std::vector<std::string>& values = Values(key);
+  values.clear();
+  values.push_back(std::move(value));
 }
 
 void ConditionContext::Add(std::string_view key, std::string value) {
-  for (auto& [name, values] : values_) {
-    if (SameKey(name, key)) {
-      values.push_back(std::move(value));
-      return;
-    }
-  }
-  if (values_.empty()) values_.reserve(16);
-  values_.emplace_back(Lower(key), std::vector<std::string>{std::move(value)});
+  Values(key).push_back(std::move(value));
 }
 
 void ConditionContext::Defer(std::function<void(ConditionContext&)> fill) {

@@ -40,6 +40,8 @@ class ConditionContext {
   mutable std::vector<std::function<void(ConditionContext&)>> deferred_;
   // Lower-case keys; filled on first Get by the deferred fillers, hence mutable.
   mutable std::vector<std::pair<std::string, std::vector<std::string>>> values_;
+  // The values of `key` (matched in any case), added empty when absent.
+  std::vector<std::string>& Values(std::string_view key);
 };
 
 // Who makes the request, as policies see it.
