@@ -5,9 +5,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
-#include <openssl/kdf.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
 
 namespace coffer::crypto {
 namespace {
@@ -46,10 +47,26 @@ EVP_MAC_CTX* HmacTemplate(const char* digest) {
   return ctx;
 }
 
-EVP_KDF* Hkdf() {
-  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  if (!kdf) std::abort();
-  return kdf;
+const EVP_MAC_CTX* HmacSha256Template() {
+  static const EVP_MAC_CTX* const tmpl = HmacTemplate("SHA256");
+  return tmpl;
+}
+
+// One MAC over the concatenation of `parts`, written to `out` (EVP_MAX_MD_SIZE bytes);
+// returns its length.
+size_t HmacInto(const EVP_MAC_CTX* tmpl, std::string_view key,
+                std::initializer_list<std::string_view> parts, unsigned char* out) {
+  size_t n = 0;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);  // freed with its key state cleansed
+  bool ok = ctx && EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()),
+                                key.size(), nullptr) == 1;
+  for (std::string_view p : parts)
+    ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(p.data()),
+                              p.size()) == 1;
+  ok = ok && EVP_MAC_final(ctx, out, &n, EVP_MAX_MD_SIZE) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) std::abort();
+  return n;
 }
 }  // namespace
 
@@ -88,22 +105,12 @@ std::string Sha1(std::string_view data) { return OneShot(Digest::Algorithm::kSha
 
 static std::string Hmac(const EVP_MAC_CTX* tmpl, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  size_t n = 0;
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);  // freed with its key state cleansed
-  bool ok = ctx &&
-            EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                         nullptr) == 1 &&
-            EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
-                           data.size()) == 1 &&
-            EVP_MAC_final(ctx, out, &n, sizeof(out)) == 1;
-  EVP_MAC_CTX_free(ctx);
-  if (!ok) std::abort();
+  size_t n = HmacInto(tmpl, key, {data}, out);
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  static const EVP_MAC_CTX* const tmpl = HmacTemplate("SHA256");
-  return Hmac(tmpl, key, data);
+  return Hmac(HmacSha256Template(), key, data);
 }
 
 std::string HmacSha1(std::string_view key, std::string_view data) {
@@ -111,21 +118,30 @@ std::string HmacSha1(std::string_view key, std::string_view data) {
   return Hmac(tmpl, key, data);
 }
 
+// RFC 5869, extract then expand, over the HMAC above. OpenSSL 3.0's own HKDF (EVP_KDF
+// "HKDF") looks HMAC and SHA-256 up by name, under a lock, at every call: 3.2 us against
+// 1.1 us for these HMACs, and every KMS ciphertext and SSE object key derives one.
+// hash_test checks this against OpenSSL's HKDF.
 std::string HkdfSha256(std::string_view key, std::string_view salt, std::string_view info,
                        size_t length) {
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(Hkdf());
-  std::string out(length, '\0');
-  auto octets = [](const char* name, std::string_view v) {
-    return OSSL_PARAM_construct_octet_string(name, const_cast<char*>(v.data()), v.size());
-  };
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-      octets(OSSL_KDF_PARAM_KEY, key), octets(OSSL_KDF_PARAM_SALT, salt),
-      octets(OSSL_KDF_PARAM_INFO, info), OSSL_PARAM_construct_end()};
-  bool ok = ctx && EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), length,
-                                  params) == 1;
-  EVP_KDF_CTX_free(ctx);
-  if (!ok) std::abort();
+  constexpr size_t kHash = 32;
+  if (length > 255 * kHash) std::abort();
+  const EVP_MAC_CTX* tmpl = HmacSha256Template();
+  const char zeros[kHash] = {};  // the salt when none is given (RFC 5869 section 2.2)
+  unsigned char prk[EVP_MAX_MD_SIZE], t[EVP_MAX_MD_SIZE];
+  HmacInto(tmpl, salt.empty() ? std::string_view(zeros, kHash) : salt, {key}, prk);
+  const std::string_view prk_view(reinterpret_cast<const char*>(prk), kHash);
+  std::string out;
+  out.reserve(length);  // one buffer, so no copy of the key is left behind by a regrowth
+  std::string_view previous;
+  for (unsigned char i = 1; out.size() < length; ++i) {
+    HmacInto(tmpl, prk_view, {previous, info, std::string_view(reinterpret_cast<char*>(&i), 1)},
+             t);
+    previous = std::string_view(reinterpret_cast<const char*>(t), kHash);
+    out.append(previous.substr(0, std::min(kHash, length - out.size())));
+  }
+  OPENSSL_cleanse(prk, sizeof(prk));
+  OPENSSL_cleanse(t, sizeof(t));
   return out;
 }
 

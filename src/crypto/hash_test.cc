@@ -1,9 +1,13 @@
 #include "crypto/hash.h"
 
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 
 #include "base/encoding.h"
 
@@ -39,6 +43,49 @@ TEST(Hash, HkdfRfc5869Case1) {
   EXPECT_EQ(HexLower(HkdfSha256(ikm, salt, info, 42)),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
             "34007208d5b887185865");
+}
+
+TEST(Hash, HkdfRfc5869Case3NoSaltNoInfo) {
+  EXPECT_EQ(HexLower(HkdfSha256(std::string(22, '\x0b'), "", "", 42)),
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+            "9d201395faa4b61a96c8");
+}
+
+// The reference: OpenSSL's own HKDF.
+std::string OpenSslHkdf(std::string_view key, std::string_view salt, std::string_view info,
+                        size_t length) {
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+  auto octets = [](const char* name, std::string_view v) {
+    return OSSL_PARAM_construct_octet_string(name, const_cast<char*>(v.data()), v.size());
+  };
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+      octets(OSSL_KDF_PARAM_KEY, key), octets(OSSL_KDF_PARAM_SALT, salt),
+      octets(OSSL_KDF_PARAM_INFO, info), OSSL_PARAM_construct_end()};
+  std::string out(length, '\0');
+  EXPECT_EQ(EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), length, params), 1);
+  EVP_KDF_CTX_free(ctx);
+  EVP_KDF_free(kdf);
+  return out;
+}
+
+TEST(Hash, HkdfMatchesOpenSsl) {
+  std::mt19937 rng(5869);
+  auto bytes = [&](size_t n) {
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    return s;
+  };
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = bytes(1 + rng() % 80), salt = bytes(rng() % 3 == 0 ? 0 : rng() % 80),
+                      info = bytes(rng() % 3 == 0 ? 0 : rng() % 80);
+    const size_t length = 1 + rng() % 200;
+    ASSERT_EQ(HexLower(HkdfSha256(key, salt, info, length)),
+              HexLower(OpenSslHkdf(key, salt, info, length)))
+        << "key " << key.size() << " salt " << salt.size() << " info " << info.size()
+        << " length " << length;
+  }
 }
 
 TEST(Hash, ConstantTimeEquals) {
