@@ -41,16 +41,35 @@ std::string RemoveDotSegments(std::string_view path) {
   return out;
 }
 
-std::string CanonicalUri(std::string_view raw_path, std::string_view service) {
-  if (raw_path.empty()) return "/";
-  if (service != "s3") return UriEncode(RemoveDotSegments(raw_path), /*encode_slash=*/false);
+// True when UriEncode would give `s` back unchanged (the common case for a path
+// segment or a query parameter), so it can be copied as it is.
+bool Unreserved(std::string_view s, bool slash_ok) {
+  for (unsigned char c : s) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && slash_ok)))
+      return false;
+  }
+  return true;
+}
+
+void AppendCanonicalUri(std::string& out, std::string_view raw_path, std::string_view service) {
+  if (raw_path.empty()) {
+    out += '/';
+    return;
+  }
+  if (service != "s3") {
+    if (raw_path == "/") out += '/';
+    else out += UriEncode(RemoveDotSegments(raw_path), /*encode_slash=*/false);
+    return;
+  }
   // S3: no normalization; each segment decoded and re-encoded (a decoded '/' stays %2F).
-  std::string out;
   std::string_view rest = raw_path;
   while (true) {
     size_t slash = rest.find('/');
     std::string_view seg = rest.substr(0, slash);
-    if (auto decoded = UriDecode(seg)) {
+    if (Unreserved(seg, false)) {
+      out += seg;
+    } else if (auto decoded = UriDecode(seg)) {
       out += UriEncode(*decoded, /*encode_slash=*/true);
     } else {
       out += seg;
@@ -59,49 +78,39 @@ std::string CanonicalUri(std::string_view raw_path, std::string_view service) {
     out += '/';
     rest.remove_prefix(slash + 1);
   }
-  return out;
 }
 
-std::string CanonicalQuery(std::string_view raw_query, bool presigned) {
+void AppendCanonicalQuery(std::string& out, std::string_view raw_query, bool presigned) {
+  if (raw_query.empty()) return;
   std::vector<std::pair<std::string, std::string>> params;
   for (const auto& [name, value] : internal::ParseQuery(raw_query)) {
     if (presigned && name == "X-Amz-Signature") continue;
     params.emplace_back(UriEncode(name, true), UriEncode(value, true));
   }
   std::sort(params.begin(), params.end());
-  std::string out;
+  bool first = true;
   for (const auto& [name, value] : params) {
-    if (!out.empty()) out += '&';
+    if (!first) out += '&';
+    first = false;
     out += name;
     out += '=';
     out += value;
   }
-  return out;
 }
 
-// Trims the value and collapses each internal run of whitespace to one space.
-std::string CanonicalHeaderValue(std::string_view v) {
-  std::string out;
+// Appends the value trimmed, with each internal run of whitespace collapsed to one space.
+void AppendCanonicalHeaderValue(std::string& out, std::string_view v) {
+  const size_t start = out.size();
   bool pending_space = false;
   for (char c : v) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      pending_space = !out.empty();
+      pending_space = out.size() > start;
       continue;
     }
     if (pending_space) out += ' ';
     pending_space = false;
     out += c;
   }
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& parts, char sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
 }
 
 }  // namespace
@@ -110,35 +119,61 @@ std::string CredentialScope::ToString() const {
   return date + "/" + region + "/" + service + "/" + std::string(internal::kTerminator);
 }
 
+// Built in one buffer: this runs for every signed request.
 std::string CanonicalRequest(const SignableRequest& req,
                              const std::vector<std::string>& signed_headers,
                              std::string_view payload_hash, bool presigned,
                              std::string_view service) {
-  std::string out = req.method + "\n";
-  out += CanonicalUri(req.raw_path, service) + "\n";
-  out += CanonicalQuery(req.raw_query, presigned) + "\n";
+  size_t size = req.method.size() + 2 * req.raw_path.size() + 2 * req.raw_query.size() +
+                payload_hash.size() + 8;
+  for (const auto& [n, v] : req.headers) size += n.size() + v.size() + 3;
+  std::string out;
+  out.reserve(size);
+  out += req.method;
+  out += '\n';
+  AppendCanonicalUri(out, req.raw_path, service);
+  out += '\n';
+  AppendCanonicalQuery(out, req.raw_query, presigned);
+  out += '\n';
   for (const auto& name : signed_headers) {
-    std::string values;
+    out += name;
+    out += ':';
     bool first = true;
     for (const auto& [n, v] : req.headers) {
       if (!internal::EqualsIgnoreCase(n, name)) continue;
-      if (!first) values += ',';
-      values += CanonicalHeaderValue(v);
+      if (!first) out += ',';
+      AppendCanonicalHeaderValue(out, v);
       first = false;
     }
-    out += name + ":" + values + "\n";
+    out += '\n';
   }
-  out += "\n" + Join(signed_headers, ';') + "\n";
+  out += '\n';
+  for (size_t i = 0; i < signed_headers.size(); ++i) {
+    if (i) out += ';';
+    out += signed_headers[i];
+  }
+  out += '\n';
   out += payload_hash;
   return out;
 }
 
 std::string StringToSign(std::string_view amz_date, const CredentialScope& scope,
                          std::string_view canonical_request) {
-  std::string out(internal::kAlgorithm);
-  out += "\n";
+  std::string out;
+  out.reserve(internal::kAlgorithm.size() + amz_date.size() + scope.date.size() +
+              scope.region.size() + scope.service.size() + internal::kTerminator.size() + 72);
+  out += internal::kAlgorithm;
+  out += '\n';
   out += amz_date;
-  out += "\n" + scope.ToString() + "\n";
+  out += '\n';
+  out += scope.date;
+  out += '/';
+  out += scope.region;
+  out += '/';
+  out += scope.service;
+  out += '/';
+  out += internal::kTerminator;
+  out += '\n';
   out += HexLower(crypto::Sha256(canonical_request));
   return out;
 }
