@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "audit/layout.h"
 #include "base/encoding.h"
+#include "base/json_text.h"
 
 namespace coffer::audit {
 
@@ -53,36 +54,7 @@ class Writer {
   explicit Writer(std::string& out) : out_(out) {}
 
   Writer& Str(std::string_view s) {
-    const size_t start = out_.size();
-    out_ += '"';
-    size_t plain = 0;  // where the bytes not yet copied begin
-    bool utf8_checked = false;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
-      if (c >= 0x80) {
-        if (utf8_checked) continue;
-        if (!IsValidUtf8(s)) {  // rare: let nlohmann replace what is not UTF-8
-          out_.resize(start);
-          out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-          return *this;
-        }
-        utf8_checked = true;
-        continue;
-      }
-      out_.append(s.data() + plain, i - plain);
-      plain = i + 1;
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        default: out_ += "\\u00" + HexLower(s.substr(i, 1));
-      }
-    }
-    out_.append(s.data() + plain, s.size() - plain);
-    out_ += '"';
+    AppendJsonString(out_, s);
     return *this;
   }
   // ,"name": (no comma before the first member of an object); names are ours, plain ASCII.
@@ -103,34 +75,9 @@ class Writer {
     Key(name);
     return Value(value);
   }
-  // A tree, with its strings and member names escaped by Str (nlohmann's dump costs a
-  // serializer and a locale lookup for each call).
   Writer& Value(const json& v) {
-    switch (v.type()) {
-      case json::value_t::string:
-        return Str(v.get_ref<const std::string&>());
-      case json::value_t::object:
-        out_ += '{';
-        for (const auto& [name, member] : v.items()) {
-          if (out_.back() != '{') out_ += ',';
-          Str(name);
-          out_ += ':';
-          Value(member);
-        }
-        out_ += '}';
-        return *this;
-      case json::value_t::array:
-        out_ += '[';
-        for (const auto& element : v) {
-          if (out_.back() != '[') out_ += ',';
-          Value(element);
-        }
-        out_ += ']';
-        return *this;
-      default:  // null, true, false and numbers: nothing to escape
-        out_ += v.dump();
-        return *this;
-    }
+    AppendJson(out_, v);
+    return *this;
   }
   Writer& Open(std::string_view name) {
     Key(name);

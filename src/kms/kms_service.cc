@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 
 #include "base/encoding.h"
+#include "base/json_text.h"
 #include "kms/errors.h"
 #include "metrics/registry.h"
 
@@ -736,9 +737,8 @@ KmsService::Reply ErrorReply(const absl::Status& s) {
   std::string message(s.message());
   if (code == "KMSInternalException") message = "An internal error occurred.";
   if (message.empty()) message = code;
-  // Messages may quote what a request sent; never fail on bytes that are not UTF-8.
-  return {KmsHttpStatus(code), json{{"__type", code}, {"message", message}}.dump(
-                                   -1, ' ', false, json::error_handler_t::replace)};
+  // Messages may quote what a request sent; JsonText replaces bytes that are not UTF-8.
+  return {KmsHttpStatus(code), JsonText(json{{"__type", code}, {"message", message}})};
 }
 
 KmsService::Reply ErrorReply(const std::string& code, const std::string& message) {
@@ -795,6 +795,15 @@ std::string KeyArnOf(const json& in, const json& out) {
   return "";
 }
 
+// Data keys, random bytes and private keys leave in the reply's text; the tree's copies
+// are wiped before it is freed (the text is wiped once sent, by Handle).
+void WipePlaintext(json& out) {
+  for (const char* field : {"Plaintext", "PrivateKeyPlaintext", "SharedSecret"}) {
+    auto it = out.find(field);
+    if (it != out.end() && it->is_string()) WipeString(it->get_ref<std::string&>());
+  }
+}
+
 void Outcome(audit::Event* event, const KmsService::Reply& reply) {
   if (!event || reply.status == 200) return;
   json e = json::parse(reply.body, nullptr, false);
@@ -822,7 +831,8 @@ KmsService::Reply KmsService::Run(const std::string& operation, const std::strin
     Input input(in);
     Call call{*kms_, caller, input};
     auto out = it->second(call);
-    reply = out.ok() ? Reply{200, out->dump()} : ErrorReply(out.status());
+    reply = out.ok() ? Reply{200, JsonText(*out)} : ErrorReply(out.status());
+    if (out.ok()) WipePlaintext(*out);
     if (event && out.ok()) {
       if (!ReadOnly(operation)) event->response_elements = audit::ApiParameters(*out, kSecretFields);
       if (std::string arn = KeyArnOf(in, *out); !arn.empty()) {
@@ -879,6 +889,7 @@ http::Task<void> KmsService::Handle(gateway::ApiRequest& request) {
     WipeString(*body);
   }
   co_await Send(request.exchange, reply);
+  WipeString(reply.body);
 }
 
 http::Task<void> KmsService::Reject(http::Exchange& exchange, const auth::SignableRequest&,
