@@ -267,7 +267,9 @@ absl::Status IdentityStore::UpdateAccessKey(const std::string& account_id,
   r->key.active = active;
   storage::WriteBatch b;
   b.Put(Table::kIam, KeyKey(access_key_id), EncodeKey(*r));
-  return store_->Write(b);
+  auto s = store_->Write(b);
+  opened_.Forget(access_key_id);
+  return s;
 }
 
 absl::Status IdentityStore::DeleteAccessKey(const std::string& account_id,
@@ -277,7 +279,9 @@ absl::Status IdentityStore::DeleteAccessKey(const std::string& account_id,
   storage::WriteBatch b;
   b.Delete(Table::kIam, KeyKey(access_key_id));
   b.Delete(Table::kIam, AccountKeyIndex(account_id, access_key_id));
-  return store_->Write(b);
+  auto s = store_->Write(b);
+  opened_.Forget(access_key_id);
+  return s;
 }
 
 absl::StatusOr<IssuedSession> IdentityStore::CreateSession(Session session) {
@@ -311,7 +315,7 @@ absl::StatusOr<KeyGrant> IdentityStore::LookupSession(const std::string& access_
   if (now >= s.expires)
     return IamError(absl::StatusCode::kDeadlineExceeded, "ExpiredToken",
                     "The security token included in the request is expired");
-  auto secret = crypto::Open(seal_key_, sealed, access_key_id);
+  auto secret = crypto::Open(seal_key_, sealed, access_key_id);  // short-lived: not kept
   if (!secret.ok()) return absl::DataLossError("session secret does not unseal");
   Principal p;
   p.account_id = s.account_id;
@@ -334,7 +338,7 @@ absl::StatusOr<KeyGrant> IdentityStore::LookupAccessKey(const std::string& acces
   auto r = DecodeKey(access_key_id, **v);
   if (!r.ok()) return r.status();
   if (!r->key.active) return absl::NotFoundError("inactive access key");
-  auto secret = crypto::Open(seal_key_, r->sealed_secret, access_key_id);
+  auto secret = opened_.Open(seal_key_, access_key_id, r->sealed_secret, access_key_id);
   if (!secret.ok()) return absl::DataLossError("access key secret does not unseal");
   Principal p;
   p.account_id = r->key.account_id;

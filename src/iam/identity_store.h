@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/secret.h"
+#include "crypto/opened_secrets.h"
 #include "iam/principal.h"
 #include "storage/meta_store.h"
 
@@ -113,6 +114,9 @@ class IdentityStore {
                                          const std::string& token, absl::Time now);
   storage::MetaStore* store_;
   SecretBytes seal_key_;
+  // Secrets of access keys in use, opened; a key's goes whenever its record is written
+  // or deleted. (Session secrets expire, so they are opened each time, not kept.)
+  crypto::OpenedSecrets opened_;
 };
 
 }  // namespace coffer::iam

@@ -137,7 +137,9 @@ absl::Status KeyStore::PutKey(const Key& key) {
   storage::WriteBatch b;
   b.Put(Table::kKms, KeyKey(key.id), EncodeKey(key));
   b.Put(Table::kKms, IndexKey(key.account, key.id), "");
-  return store_->Write(b);
+  auto s = store_->Write(b);
+  opened_.Forget(key.id);  // after the write: a reader of the old record cannot refill it
+  return s;
 }
 
 absl::StatusOr<std::optional<Key>> KeyStore::GetKey(const std::string& id) {
@@ -163,7 +165,9 @@ absl::Status KeyStore::DeleteKey(const Key& key) {
     b.Delete(Table::kKms, GrantKey(g.key_id, g.grant_id));
     b.Delete(Table::kKms, "gi/" + g.grant_id);
   }
-  return store_->Write(b);
+  auto s = store_->Write(b);
+  opened_.Forget(key.id);
+  return s;
 }
 
 absl::StatusOr<std::vector<std::string>> KeyStore::KeyIds(const std::string& account) {
@@ -187,7 +191,7 @@ Material KeyStore::NewMaterial(const std::string& key_id, std::string rotation, 
 }
 
 absl::StatusOr<SecretBytes> KeyStore::Unseal(const std::string& key_id, const Material& m) const {
-  auto material = crypto::Open(wrap_key_, m.sealed, MaterialAad(key_id, m.id));
+  auto material = opened_.Open(wrap_key_, key_id, m.sealed, MaterialAad(key_id, m.id));
   if (!material.ok()) return absl::DataLossError("sealed key material does not open");
   return material;
 }

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/secret.h"
+#include "crypto/opened_secrets.h"
 #include "kms/context.h"
 #include "storage/meta_store.h"
 
@@ -114,6 +115,8 @@ class KeyStore {
  private:
   storage::MetaStore* store_;
   SecretBytes wrap_key_;
+  // Materials in use, opened; a key's go whenever the key is written or deleted.
+  mutable crypto::OpenedSecrets opened_;
   std::recursive_mutex mu_;
 };
 
