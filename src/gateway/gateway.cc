@@ -183,8 +183,13 @@ http::Task<void> Gateway::Dispatch(http::Exchange& exchange, absl::Time now) {
   std::string prefetched;
   auto who = co_await Authenticate(exchange, signable, now, prefetched);
   if (!who) co_return;  // already answered
+  // A body read whole by Authenticate had its hash checked with the signature; its
+  // decoder passes it on without hashing it a second time.
+  const auth::PayloadMode signed_mode = who->signing.payload;
+  if (!prefetched.empty()) who->signing.payload = auth::PayloadMode::kUnsigned;
   RequestBody body(exchange, who->signing, DeclaredLength(exchange, signable, who->signing),
                    TrailerNames(signable));
+  who->signing.payload = signed_mode;
   if (!prefetched.empty()) body.Prefill(std::move(prefetched));
   ApiRequest request{exchange, std::move(signable), std::move(who->principal), who->signing,
                      body, now};

@@ -19,7 +19,14 @@ std::string Principal::RoleArn() const {
 std::string Principal::CanonicalUserId() const { return CanonicalUserIdOf(account_id); }
 
 std::string CanonicalUserIdOf(const std::string& account_id) {
-  return HexLower(crypto::Sha256("coffer canonical user " + account_id));
+  // Every authorization asks, and a thread nearly always asks for the account it asked
+  // for last: keep that answer rather than hash again.
+  thread_local std::string last_account, last_id;
+  if (last_id.empty() || last_account != account_id) {
+    last_id = HexLower(crypto::Sha256("coffer canonical user " + account_id));
+    last_account = account_id;
+  }
+  return last_id;
 }
 
 }  // namespace coffer::iam
