@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <thread>
+#include <vector>
 
 #include "base/encoding.h"
 
@@ -29,6 +31,26 @@ TEST(Hash, KnownAnswers) {
 TEST(Hash, HmacRfc4231Case2) {
   EXPECT_EQ(HexLower(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// Each thread keys one context for every MAC: one MAC's key must not carry into the
+// next, on any thread. HMAC-SHA256 with an empty key and message is a known value.
+TEST(Hash, HmacKeysDoNotCarryOverAcrossCallsOrThreads) {
+  const std::string empty_mac =
+      "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
+  const std::string jefe_mac =
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  auto check = [&] {
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_EQ(HexLower(HmacSha256("Jefe", "what do ya want for nothing?")), jefe_mac);
+      ASSERT_EQ(HexLower(HmacSha256("", "")), empty_mac);
+      ASSERT_EQ(HexLower(HmacSha256(std::string_view(), "")), empty_mac);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(check);
+  check();
+  for (auto& t : threads) t.join();
 }
 
 TEST(Hash, HmacSha1Rfc2202Case2) {
