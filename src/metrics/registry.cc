@@ -9,7 +9,8 @@ namespace {
 
 // {name="value",...} into `out` (replacing what it held); label values escape
 // backslash, double quote and newline.
-void EncodeInto(std::string& out, const Labels& labels, std::string_view extra_name = "",
+template <typename LabelList>
+void EncodeInto(std::string& out, const LabelList& labels, std::string_view extra_name = "",
                 std::string_view extra_value = "") {
   out.clear();
   auto add = [&](std::string_view n, std::string_view v) {
@@ -38,7 +39,7 @@ std::string Encode(const Labels& labels, std::string_view extra_name = "",
 
 // The series key of `labels`, in a buffer each thread reuses: an update to a series
 // that exists allocates nothing.
-std::string_view SeriesKey(const Labels& labels) {
+std::string_view SeriesKey(LabelViews labels) {
   thread_local std::string key;
   EncodeInto(key, labels);
   return key;
@@ -75,7 +76,7 @@ void Registry::Declare(std::string name, Type type, std::string help, std::vecto
   it->second.buckets = std::move(buckets);
 }
 
-Registry::Series* Registry::Find(std::string_view name, const Labels& labels, Type type) {
+Registry::Series* Registry::Find(std::string_view name, LabelViews labels, Type type) {
   auto it = families_.find(name);
   if (it == families_.end() || it->second.type != type) {
     auto undeclared = families_.find("coffer_metrics_undeclared_total");
@@ -86,22 +87,22 @@ Registry::Series* Registry::Find(std::string_view name, const Labels& labels, Ty
   const std::string_view key = SeriesKey(labels);
   if (auto s = f.series.find(key); s != f.series.end()) return &s->second;
   Series& added = f.series[std::string(key)];
-  added.labels = labels;
+  for (const auto& [n, v] : labels) added.labels.emplace_back(n, v);
   if (type == Type::kHistogram) added.bins.assign(f.buckets.size(), 0);
   return &added;
 }
 
-void Registry::Add(std::string_view name, const Labels& labels, double v) {
+void Registry::Add(std::string_view name, LabelViews labels, double v) {
   std::lock_guard lock(mu_);
   if (Series* s = Find(name, labels, Type::kCounter)) s->value += v;
 }
 
-void Registry::Set(std::string_view name, const Labels& labels, double v) {
+void Registry::Set(std::string_view name, LabelViews labels, double v) {
   std::lock_guard lock(mu_);
   if (Series* s = Find(name, labels, Type::kGauge)) s->value = v;
 }
 
-void Registry::Observe(std::string_view name, const Labels& labels, double value) {
+void Registry::Observe(std::string_view name, LabelViews labels, double value) {
   std::lock_guard lock(mu_);
   Series* s = Find(name, labels, Type::kHistogram);
   if (!s) return;
@@ -112,7 +113,7 @@ void Registry::Observe(std::string_view name, const Labels& labels, double value
   s->value += value;
 }
 
-double Registry::Value(std::string_view name, const Labels& labels) const {
+double Registry::Value(std::string_view name, LabelViews labels) const {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return 0;

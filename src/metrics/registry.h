@@ -6,6 +6,7 @@
 // in coffer_metrics_undeclared_total).
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,6 +17,9 @@
 namespace coffer::metrics {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
+// A series as callers name it, {{"service", "kms"}, {"operation", op}}: an update to a
+// series that exists copies none of it.
+using LabelViews = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
 enum class Type { kCounter, kGauge, kHistogram };
 
@@ -25,12 +29,12 @@ class Registry {
   // whatever unit the family measures), ascending.
   void Declare(std::string name, Type type, std::string help, std::vector<double> buckets = {});
 
-  void Add(std::string_view name, const Labels& labels, double v = 1);       // counters
-  void Set(std::string_view name, const Labels& labels, double v);           // gauges
-  void Observe(std::string_view name, const Labels& labels, double value);  // histograms
+  void Add(std::string_view name, LabelViews labels, double v = 1);       // counters
+  void Set(std::string_view name, LabelViews labels, double v);           // gauges
+  void Observe(std::string_view name, LabelViews labels, double value);  // histograms
 
   // The current value of a counter or gauge series (0 if absent); for tests and stats.
-  double Value(std::string_view name, const Labels& labels) const;
+  double Value(std::string_view name, LabelViews labels) const;
   // The Prometheus text exposition of every family.
   std::string Exposition() const;
 
@@ -47,7 +51,7 @@ class Registry {
     std::vector<double> buckets;
     std::map<std::string, Series, std::less<>> series;  // by encoded labels
   };
-  Series* Find(std::string_view name, const Labels& labels, Type type);
+  Series* Find(std::string_view name, LabelViews labels, Type type);
 
   mutable std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
