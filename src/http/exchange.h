@@ -3,8 +3,9 @@
 // The request header has been read and parsed; the body has not. A handler reads the
 // body with ReadSome() (which sends "100 Continue" first when the client asked for it)
 // and answers with exactly one of Respond() or WriteHeader() followed by WriteBody()
-// calls totalling the announced length. Every response gets Date, Server,
-// x-amz-request-id and x-amz-id-2 headers. If the handler answers before reading the
+// calls totalling the announced length. Every response gets Date and Server headers,
+// and x-amz-request-id and x-amz-id-2 unless the handler named the request in
+// x-amzn-RequestId (the JSON and Query APIs). If the handler answers before reading the
 // whole body, the connection is closed after the response (the unread body cannot be
 // trusted as the next request). Not thread-safe: one coroutine owns an Exchange.
 #pragma once

@@ -145,7 +145,7 @@ class ExchangeImpl final : public Exchange {
                bhttp::request_parser<bhttp::buffer_body>& parser, const std::string& remote_ip,
                bool secure)
       : impl_(impl), stream_(stream), buffer_(buffer), parser_(parser), remote_ip_(remote_ip),
-        secure_(secure), request_id_(NewRequestId()), host_id_(NewHostId()) {
+        secure_(secure), request_id_(NewRequestId()) {
     const auto& req = parser_.get();
     if (auto len = parser_.content_length()) content_length_ = *len;
     body_done_ = parser_.is_done();
@@ -158,7 +158,10 @@ class ExchangeImpl final : public Exchange {
   const std::string& remote_ip() const override { return remote_ip_; }
   bool secure() const override { return secure_; }
   const std::string& request_id() const override { return request_id_; }
-  const std::string& host_id() const override { return host_id_; }
+  const std::string& host_id() const override {
+    if (host_id_.empty()) host_id_ = NewHostId();  // 32 random bytes: only when asked for
+    return host_id_;
+  }
   bool body_done() const override { return body_done_; }
   bool responded() const override { return responded_; }
   bool broken() const { return broken_; }
@@ -269,8 +272,12 @@ class ExchangeImpl final : public Exchange {
     head.version(11);
     head.set(bhttp::field::server, impl_.opts.server_name);
     head.set(bhttp::field::date, DateNow());
-    head.set("x-amz-request-id", request_id_);
-    head.set("x-amz-id-2", host_id_);
+    // The JSON and Query APIs (KMS, IAM, STS, CloudTrail) name the request in
+    // x-amzn-RequestId, as AWS does; everything else gets S3's pair.
+    if (head.find("x-amzn-RequestId") == head.end()) {
+      head.set("x-amz-request-id", request_id_);
+      head.set("x-amz-id-2", host_id());
+    }
     for (const auto& [name, value] : extra_headers_) head.set(name, value);
     if (!keep_alive_) head.set(bhttp::field::connection, "close");
   }
@@ -281,7 +288,8 @@ class ExchangeImpl final : public Exchange {
   bhttp::request_parser<bhttp::buffer_body>& parser_;
   const std::string& remote_ip_;
   bool secure_;
-  std::string request_id_, host_id_;
+  std::string request_id_;
+  mutable std::string host_id_;
   std::optional<uint64_t> content_length_;
   bool body_done_ = false, expect_continue_ = false, continue_sent_ = false;
   bool responded_ = false, broken_ = false, keep_alive_ = false;

@@ -44,6 +44,7 @@ Task<void> Echo(Exchange& ex) {
   }
   ResponseHeader head;
   head.result(bhttp::status::ok);
+  if (ex.request().target() == "/json") head.set("x-amzn-RequestId", ex.request_id());
   if (ex.request().target() == "/reason") {  // a reason of its own, and a header
     head.result(bhttp::status::service_unavailable);
     head.reason("Slow Down Please");
@@ -114,6 +115,23 @@ TEST_F(ServerTest, KeepAliveAndRequestIds) {
     EXPECT_FALSE(res["x-amz-id-2"].empty());
     EXPECT_TRUE(res.keep_alive());
   }
+}
+
+// A response that names its request in x-amzn-RequestId (KMS, IAM, STS) carries no
+// S3 request ids besides.
+TEST_F(ServerTest, JsonApiResponsesCarryOnlyTheirOwnRequestId) {
+  auto sock = Connect();
+  beast::flat_buffer buf;
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/json", 11};
+  req.set(bhttp::field::host, "localhost");
+  req.prepare_payload();
+  bhttp::write(sock, req);
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(sock, buf, res);
+  EXPECT_EQ(res.result(), bhttp::status::ok);
+  EXPECT_EQ(res["x-amzn-RequestId"].size(), 16u);
+  EXPECT_EQ(res.find("x-amz-request-id"), res.end());
+  EXPECT_EQ(res.find("x-amz-id-2"), res.end());
 }
 
 // The Date header is formatted once a second per thread: it must still move on.
