@@ -252,15 +252,16 @@ absl::StatusOr<std::optional<Grant>> Kms::Authorize(const Caller& c, const Key& 
   auto d = authorizer_->Decide(c.principal, std::move(r), {*policy}, key.account,
                                /*resource_must_allow=*/true);
   if (!d.ok()) return d.status();
-  const std::string denied = "User: " + c.principal.Arn() + " is not authorized to perform: " +
-                             action + " on resource: " + key.Arn();
-  if (*d == iam::Decision::kDeny) return AccessDenied(denied + " with an explicit deny");
+  auto denied = [&](const std::string& why) {  // only spelled out when it is the answer
+    return AccessDenied("User: " + c.principal.Arn() + " is not authorized to perform: " +
+                        action + " on resource: " + key.Arn() + why);
+  };
+  if (*d == iam::Decision::kDeny) return denied(" with an explicit deny");
   std::optional<Grant> grant;
   if (*d != iam::Decision::kAllow) {
     auto g = GrantFor(c, key, action.substr(4), ctx);
     if (!g.ok()) return g.status();
-    if (!*g) return AccessDenied(denied + " because no resource-based policy allows the " +
-                                 action + " action");
+    if (!*g) return denied(" because no resource-based policy allows the " + action + " action");
     grant = *std::move(g);
   }
   if (c.dry_run)
