@@ -6,6 +6,7 @@
 
 #include "audit/layout.h"
 #include "audit/lookup.h"
+#include "base/json_text.h"
 #include "iam/principal.h"
 
 namespace coffer::cloudtrail {
@@ -51,7 +52,7 @@ json Summary(const json& e) {
 Reply CloudTrailService::Run(const gateway::ApiRequest& request, const std::string& operation,
                              const std::string& body) {
   const iam::Principal& caller = *request.principal;
-  json in = json::parse(body.empty() ? std::string("{}") : body, nullptr, false);
+  json in = body.empty() ? json::object() : ParseJson(body);
   if (!in.is_object()) return Error("SerializationException", "The request body is not JSON.");
 
   // Identity policies decide (the account root may do everything).

@@ -806,7 +806,7 @@ void WipePlaintext(json& out) {
 
 void Outcome(audit::Event* event, const KmsService::Reply& reply) {
   if (!event || reply.status == 200) return;
-  json e = json::parse(reply.body, nullptr, false);
+  json e = ParseJson(reply.body);
   if (!e.is_object()) return;
   event->error_code = e.value("__type", "");
   event->error_message = e.value("message", "");
@@ -820,7 +820,7 @@ KmsService::Reply KmsService::Run(const std::string& operation, const std::strin
   if (it == Handlers().end())
     return ErrorReply("UnknownOperationException", "Unknown operation " + operation);
   Reply reply;
-  json in = json::parse(body.empty() ? std::string("{}") : body, nullptr, false);
+  json in = body.empty() ? json::object() : ParseJson(body);
   if (!limiter_.Allow(caller.principal.account_id, RateLimiter::FamilyOf(operation), caller.now)) {
     reply = ErrorReply("ThrottlingException",
                        "You have exceeded the rate at which you may call KMS. Reduce the "
