@@ -142,42 +142,41 @@ class Parser {
     }
   }
 
-  bool Object(json& out, int depth) {
+  // An object or an array, from its opening bracket: elements read by `element`,
+  // separated by commas, up to `close`.
+  template <typename Element>
+  bool Sequence(char close, int depth, Element element) {
     if (depth > kMaxJsonDepth) return false;
     ++i_;
-    out = json::object();
-    auto& members = out.get_ref<json::object_t&>();
     Space();
-    if (Expect('}')) return true;
+    if (Expect(close)) return true;
     while (true) {
       Space();
+      if (!element()) return false;
+      Space();
+      if (Expect(',')) continue;
+      return Expect(close);
+    }
+  }
+
+  bool Object(json& out, int depth) {
+    out = json::object();
+    auto& members = out.get_ref<json::object_t&>();
+    return Sequence('}', depth, [&] {
       std::string name;
       if (!More() || Peek() != '"' || !String(name)) return false;
       Space();
       if (!Expect(':')) return false;
       Space();
       // A repeated name keeps its last value, as json::parse does.
-      if (!Value(members[std::move(name)], depth)) return false;
-      Space();
-      if (Expect(',')) continue;
-      return Expect('}');
-    }
+      return Value(members[std::move(name)], depth);
+    });
   }
 
   bool Array(json& out, int depth) {
-    if (depth > kMaxJsonDepth) return false;
-    ++i_;
     out = json::array();
     auto& elements = out.get_ref<json::array_t&>();
-    Space();
-    if (Expect(']')) return true;
-    while (true) {
-      Space();
-      if (!Value(elements.emplace_back(), depth)) return false;
-      Space();
-      if (Expect(',')) continue;
-      return Expect(']');
-    }
+    return Sequence(']', depth, [&] { return Value(elements.emplace_back(), depth); });
   }
 
   bool Hex4(uint32_t& v) {
