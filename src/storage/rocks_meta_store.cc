@@ -139,10 +139,20 @@ absl::StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string&
   body_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(32));
   body_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 16));
 
+  // The audit index gets an entry for every management event, KMS calls included, and
+  // is read only by LookupEvents and the hourly prune, each one scan. Its memtable is
+  // an unsorted vector: an insert is an append instead of a skip-list walk (~1 us of
+  // the audit writer's time per event), and a scan sorts a copy once.
+  rocksdb::ColumnFamilyOptions audit_options = cf_options;
+  audit_options.memtable_factory.reset(new rocksdb::VectorRepFactory);
+
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kTableNames)
-    descriptors.emplace_back(name, std::string_view(name) == "blob_data" ? body_options
-                                                                         : cf_options);
+  for (const char* name : kTableNames) {
+    const std::string_view n(name);
+    descriptors.emplace_back(name, n == "blob_data" ? body_options
+                                   : n == "audit"   ? audit_options
+                                                    : cf_options);
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
