@@ -108,10 +108,24 @@ std::string Digest::Final() {
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
+// One context per thread and algorithm, set up again for each digest: a Digest object
+// allocates three and frees them, and every signed request takes two or three of these.
 static std::string OneShot(Digest::Algorithm a, std::string_view data) {
-  Digest d(a);
-  d.Update(data);
-  return d.Final();
+  struct Contexts {
+    EVP_MD_CTX* by_algorithm[3] = {EVP_MD_CTX_new(), EVP_MD_CTX_new(), EVP_MD_CTX_new()};
+    ~Contexts() {
+      for (EVP_MD_CTX* c : by_algorithm) EVP_MD_CTX_free(c);
+    }
+  };
+  thread_local Contexts contexts;
+  EVP_MD_CTX* ctx = contexts.by_algorithm[static_cast<int>(a)];
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!ctx || EVP_DigestInit_ex(ctx, Md(a), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out, &n) != 1)
+    std::abort();
+  return std::string(reinterpret_cast<char*>(out), n);
 }
 
 std::string Sha256(std::string_view data) { return OneShot(Digest::Algorithm::kSha256, data); }

@@ -35,7 +35,7 @@ TEST(Hash, HmacRfc4231Case2) {
 
 // Each thread keys one context for every MAC: one MAC's key must not carry into the
 // next, on any thread. HMAC-SHA256 with an empty key and message is a known value.
-TEST(Hash, HmacKeysDoNotCarryOverAcrossCallsOrThreads) {
+TEST(Hash, HmacAndDigestsRepeatAcrossCallsAndThreads) {
   const std::string empty_mac =
       "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
   const std::string jefe_mac =
@@ -45,6 +45,11 @@ TEST(Hash, HmacKeysDoNotCarryOverAcrossCallsOrThreads) {
       ASSERT_EQ(HexLower(HmacSha256("Jefe", "what do ya want for nothing?")), jefe_mac);
       ASSERT_EQ(HexLower(HmacSha256("", "")), empty_mac);
       ASSERT_EQ(HexLower(HmacSha256(std::string_view(), "")), empty_mac);
+      // One-shot digests keep a context per thread and algorithm too.
+      ASSERT_EQ(HexLower(Sha256("abc")),
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+      ASSERT_EQ(HexLower(Sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+      ASSERT_EQ(HexLower(Md5("")), "d41d8cd98f00b204e9800998ecf8427e");
     }
   };
   std::vector<std::thread> threads;
