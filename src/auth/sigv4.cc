@@ -216,7 +216,19 @@ SecretBytes DeriveSigningKey(const SecretBytes& secret_key, const CredentialScop
 }
 
 std::string SignatureHex(const SecretBytes& signing_key, std::string_view string_to_sign) {
-  return HexLower(crypto::HmacSha256(signing_key.view(), string_to_sign));
+  // A connection's requests (and an upload's chunks) are signed with one key again and
+  // again: each thread keeps the last key set up, which spares hashing its pads for
+  // every signature. Like the derivation above, it holds what the thread used last.
+  struct LastKey {
+    SecretBytes key;
+    std::optional<crypto::HmacSha256Key> mac;
+  };
+  thread_local LastKey last;
+  if (!last.mac || !crypto::ConstantTimeEquals(last.key.view(), signing_key.view())) {
+    last.mac.emplace(signing_key.view());
+    last.key = signing_key.Copy();
+  }
+  return HexLower(last.mac->Mac(string_to_sign));
 }
 
 SigningContext AnonymousContext(const SignableRequest& req) {

@@ -142,6 +142,30 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return Hmac(HmacSha256Context(), key, data);
 }
 
+struct HmacSha256Key::Ctx {
+  EVP_MAC_CTX* mac = HmacContext("SHA256");
+  ~Ctx() { EVP_MAC_CTX_free(mac); }
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : ctx_(std::make_unique<Ctx>()) {
+  if (EVP_MAC_init(ctx_->mac, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   nullptr) != 1)
+    std::abort();
+}
+HmacSha256Key::~HmacSha256Key() = default;
+
+std::string HmacSha256Key::Mac(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t n = 0;
+  // No key: OpenSSL starts again from the key's hashed inner pad.
+  if (EVP_MAC_init(ctx_->mac, nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(ctx_->mac, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(ctx_->mac, out, &n, sizeof(out)) != 1)
+    std::abort();
+  return std::string(reinterpret_cast<char*>(out), n);
+}
+
 std::string HmacSha1(std::string_view key, std::string_view data) {
   thread_local ThreadHmac hmac("SHA1");
   return Hmac(hmac, key, data);

@@ -34,6 +34,22 @@ absl::StatusOr<std::string> Sha256File(const std::string& path);
 std::string Md5(std::string_view data);
 std::string Sha1(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
+// An HMAC-SHA256 key set up once (its padded states hashed) for many MACs, such as a
+// SigV4 signing key that signs every request of a connection. It holds the key's
+// state until destroyed (cleansed then). Not thread-safe.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  std::string Mac(std::string_view data);
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 // Only for AWS Signature Version 2 (legacy clients and POST forms).
 std::string HmacSha1(std::string_view key, std::string_view data);
 // HKDF-SHA256 (RFC 5869) producing `length` bytes.

@@ -58,6 +58,16 @@ TEST(Hash, HmacAndDigestsRepeatAcrossCallsAndThreads) {
   for (auto& t : threads) t.join();
 }
 
+TEST(Hash, PreparedHmacKeyMacsAsHmacSha256) {
+  HmacSha256Key jefe("Jefe");
+  for (const char* data : {"what do ya want for nothing?", "", "another message", "abc"})
+    EXPECT_EQ(HexLower(jefe.Mac(data)), HexLower(HmacSha256("Jefe", data))) << data;
+  const std::string long_key(131, '\xaa');  // longer than a block: hashed first
+  HmacSha256Key prepared(long_key);
+  EXPECT_EQ(HexLower(prepared.Mac("Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 TEST(Hash, HmacSha1Rfc2202Case2) {
   EXPECT_EQ(HexLower(HmacSha1("Jefe", "what do ya want for nothing?")),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
