@@ -122,6 +122,13 @@ for t in coffer rgw; do
   bench $t get-big-kms --op get --size $BIG --concurrency 1 --objects 1 --count $BIG_N --warm "${kms[@]}" | tee -a "$OUT.md"
   bench $t get-big-cold --op get --size $BIG --concurrency 1 --objects 1 --count 1 | tee -a "$OUT.md"
 done
+# RGW is done: stop its cluster, whose OSD goes on working after the large writes,
+# and let the large files' dirty pages reach the disk, so that neither takes CPU from
+# the HTTPS runs below (a run with them going put Coffer's HTTPS floor at 68% of nginx
+# in one round and 101% in the next).
+STOP_FAST=1 "$PEER/stop-ceph.sh" >/dev/null 2>&1 || true
+sync
+sleep 3
 bench coffer-tls kms-gdk --op kms-generate-data-key --concurrency 64 --duration ${SECS}s | tee -a "$OUT.md"
 # The same request from wrk, nginx's load generator: one signed GenerateDataKey replayed.
 bench coffer-tls kms-gdk --op kms-generate-data-key --wrk-script "$WORK/gdk.lua"
