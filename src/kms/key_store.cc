@@ -138,7 +138,10 @@ absl::Status KeyStore::PutKey(const Key& key) {
   b.Put(Table::kKms, KeyKey(key.id), EncodeKey(key));
   b.Put(Table::kKms, IndexKey(key.account, key.id), "");
   auto s = store_->Write(b);
-  opened_.Forget(key.id);  // after the write: a reader of the old record cannot refill it
+  // After the write, so that later loads see the new record. A call that loaded the old
+  // one just before may still put its material back; that entry answers only for the
+  // old sealed bytes, and goes at the key's next write.
+  opened_.Forget(key.id);
   return s;
 }
 
