@@ -41,17 +41,6 @@ std::string RemoveDotSegments(std::string_view path) {
   return out;
 }
 
-// True when UriEncode would give `s` back unchanged (the common case for a path
-// segment or a query parameter), so it can be copied as it is.
-bool Unreserved(std::string_view s, bool slash_ok) {
-  for (unsigned char c : s) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && slash_ok)))
-      return false;
-  }
-  return true;
-}
-
 void AppendCanonicalUri(std::string& out, std::string_view raw_path, std::string_view service) {
   if (raw_path.empty()) {
     out += '/';
@@ -67,7 +56,7 @@ void AppendCanonicalUri(std::string& out, std::string_view raw_path, std::string
   while (true) {
     size_t slash = rest.find('/');
     std::string_view seg = rest.substr(0, slash);
-    if (Unreserved(seg, false)) {
+    if (UriEncodeKeeps(seg, /*encode_slash=*/true)) {  // decoding and encoding give it back
       out += seg;
     } else if (auto decoded = UriDecode(seg)) {
       out += UriEncode(*decoded, /*encode_slash=*/true);

@@ -67,12 +67,22 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+static bool UriKeeps(unsigned char c, bool encode_slash) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encode_slash);
+}
+
+bool UriEncodeKeeps(std::string_view s, bool encode_slash) {
+  for (unsigned char c : s)
+    if (!UriKeeps(c, encode_slash)) return false;
+  return true;
+}
+
 std::string UriEncode(std::string_view s, bool encode_slash) {
   std::string out;
   out.reserve(s.size() * 3 / 2);
   for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encode_slash)) {
+    if (UriKeeps(c, encode_slash)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -20,6 +20,8 @@ std::optional<std::string> Base64Decode(std::string_view text);
 // AWS's UriEncode: every byte but A-Z a-z 0-9 - _ . ~ is %XX (upper-case hex);
 // '/' is kept when encode_slash is false (SigV4 canonical URI of an S3 path).
 std::string UriEncode(std::string_view s, bool encode_slash);
+// True when UriEncode(s, encode_slash) is `s` itself: nothing in it to encode.
+bool UriEncodeKeeps(std::string_view s, bool encode_slash);
 // Percent-decoding; '+' stays '+' unless plus_is_space. nullopt on a bad escape.
 std::optional<std::string> UriDecode(std::string_view s, bool plus_is_space = false);
 
