@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
+#include <optional>
 
 namespace coffer::crypto {
 namespace {
@@ -46,6 +47,20 @@ EVP_MAC_CTX* HmacContext(const char* digest) {
   return ctx;
 }
 
+// Keys `ctx` (with `key`, or without one again with the key it holds), MACs the
+// concatenation of `parts` into `out` (EVP_MAX_MD_SIZE bytes) and returns its length.
+size_t MacInto(EVP_MAC_CTX* ctx, std::optional<std::string_view> key,
+               std::initializer_list<std::string_view> parts, unsigned char* out) {
+  size_t n = 0;
+  bool ok = EVP_MAC_init(ctx, key ? reinterpret_cast<const unsigned char*>(key->data()) : nullptr,
+                         key ? key->size() : 0, nullptr) == 1;
+  for (std::string_view p : parts)
+    ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(p.data()), p.size()) == 1;
+  ok = ok && EVP_MAC_final(ctx, out, &n, EVP_MAX_MD_SIZE) == 1;
+  if (!ok) std::abort();
+  return n;
+}
+
 // Each thread keeps one HMAC context per digest and keys it for each MAC. Copying a
 // template context for each MAC allocated and freed four OpenSSL objects, which was
 // most of the cost of the three MACs of a GenerateDataKey. After each MAC the context
@@ -62,16 +77,9 @@ class ThreadHmac {
   // bytes); returns its length.
   size_t Mac(std::string_view key, std::initializer_list<std::string_view> parts,
              unsigned char* out) {
-    size_t n = 0;
-    bool ok = EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
-                           key.size(), nullptr) == 1;
-    for (std::string_view p : parts)
-      ok = ok && EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(p.data()),
-                                p.size()) == 1;
-    ok = ok && EVP_MAC_final(ctx_, out, &n, EVP_MAX_MD_SIZE) == 1;
+    const size_t n = MacInto(ctx_, key, parts, out);
     const unsigned char placeholder = 0;
-    ok = EVP_MAC_init(ctx_, &placeholder, 1, nullptr) == 1 && ok;
-    if (!ok) std::abort();
+    if (EVP_MAC_init(ctx_, &placeholder, 1, nullptr) != 1) std::abort();
     return n;
   }
 
@@ -156,13 +164,8 @@ HmacSha256Key::~HmacSha256Key() = default;
 
 std::string HmacSha256Key::Mac(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  size_t n = 0;
   // No key: OpenSSL starts again from the key's hashed inner pad.
-  if (EVP_MAC_init(ctx_->mac, nullptr, 0, nullptr) != 1 ||
-      EVP_MAC_update(ctx_->mac, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1 ||
-      EVP_MAC_final(ctx_->mac, out, &n, sizeof(out)) != 1)
-    std::abort();
+  const size_t n = MacInto(ctx_->mac, std::nullopt, {data}, out);
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
