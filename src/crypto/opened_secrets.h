@@ -36,6 +36,8 @@ class OpenedSecrets {
     std::string aad;
     SecretBytes secret;
   };
+  static const Entry* Match(const std::vector<Entry>& entries, std::string_view sealed,
+                            std::string_view aad);
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::vector<Entry>> by_owner_;
   size_t max_owners_;
