@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,7 +77,12 @@ class BlobStore {
   // is room for what must work on a full disk: deletes (metadata writes) that free
   // space again, and the metadata store's flushes. A body past its declared size is
   // still stopped by the disk itself (ResourceExhausted from Append or Commit).
-  absl::Status CheckRoom(uint64_t size) const;
+  // The file system is asked (statvfs) at most every kRoomRecheck while far from the
+  // reserve, the bodies admitted since then counted against that reading; within
+  // kRoomMargin of the reserve it is asked at every call.
+  absl::Status CheckRoom(uint64_t size);
+  static constexpr int64_t kRoomRecheckNanos = 50'000'000;
+  static constexpr uint64_t kRoomMargin = uint64_t{64} << 20;
   // By default the smaller of 1 GiB and 5% of the file system.
   void set_min_free(uint64_t bytes) { min_free_ = bytes; }
   uint64_t min_free() const { return min_free_; }
@@ -106,6 +112,11 @@ class BlobStore {
   MetaStore* meta_;
   size_t inline_max_;
   std::atomic<uint64_t> min_free_ = 0;
+  // CheckRoom's last reading of the file system and what it admitted since.
+  std::mutex room_mu_;
+  int64_t room_read_at_ = 0;  // steady clock, ns; 0: never read
+  uint64_t room_free_ = 0;
+  uint64_t room_admitted_ = 0;
   class Reaper;
   std::unique_ptr<Reaper> reaper_;
 };

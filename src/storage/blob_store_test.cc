@@ -1,3 +1,4 @@
+#include <sys/statvfs.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -115,6 +116,24 @@ TEST_F(BlobStoreTest, CheckRoomKeepsTheReserveFree) {
   store_->set_min_free(0);
   EXPECT_TRUE(store_->CheckRoom(0).ok());
   EXPECT_EQ(store_->CheckRoom(UINT64_MAX).code(), absl::StatusCode::kResourceExhausted);
+}
+
+// A recent reading of the disk answers only far from the reserve: close to it, the
+// disk is asked again, so a reserve raised (or space taken) since is seen at once.
+TEST_F(BlobStoreTest, CheckRoomAsksTheDiskNearTheReserve) {
+  store_->set_min_free(0);
+  ASSERT_TRUE(store_->CheckRoom(4096).ok());  // a reading far from the reserve
+  struct statvfs fs;
+  ASSERT_EQ(statvfs(dir_.c_str(), &fs), 0);
+  const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  ASSERT_GT(free, uint64_t{64} << 20);
+  store_->set_min_free(free - (8 << 20));  // 8 MiB above the reserve
+  EXPECT_TRUE(store_->CheckRoom(1 << 20).ok());
+  EXPECT_EQ(store_->CheckRoom(32 << 20).code(), absl::StatusCode::kResourceExhausted);
+  // Far from the reserve, bodies admitted since the reading are counted against it.
+  store_->set_min_free(0);
+  EXPECT_TRUE(store_->CheckRoom(4096).ok());
+  EXPECT_EQ(store_->CheckRoom(free * 2).code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(BlobStoreTest, UncommittedWriterLeavesNothing) {

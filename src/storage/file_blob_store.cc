@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
@@ -368,12 +369,30 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& di
   return store;
 }
 
-absl::Status BlobStore::CheckRoom(uint64_t size) const {
+absl::Status BlobStore::CheckRoom(uint64_t size) {
+  const uint64_t reserve = min_free_;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  std::lock_guard lock(room_mu_);
+  const bool recent = room_read_at_ != 0 && now - room_read_at_ < kRoomRecheckNanos;
+  const uint64_t left = room_free_ > room_admitted_ ? room_free_ - room_admitted_ : 0;
+  const bool far = left >= reserve && left - reserve >= kRoomMargin &&
+                   left - reserve - kRoomMargin >= size;
+  if (recent && far) {
+    room_admitted_ += size;
+    return absl::OkStatus();
+  }
   struct statvfs fs;
   if (statvfs(dir_.c_str(), &fs) != 0) return Errno("statvfs", dir_);
   const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-  const uint64_t reserve = min_free_;
-  if (free >= reserve && free - reserve >= size) return absl::OkStatus();
+  room_read_at_ = now;
+  room_free_ = free;
+  room_admitted_ = 0;
+  if (free >= reserve && free - reserve >= size) {
+    room_admitted_ = size;
+    return absl::OkStatus();
+  }
   return absl::ResourceExhaustedError(absl::StrFormat(
       "%d bytes free on the data disk; %d kept free, %d asked for", free, reserve, size));
 }
