@@ -1,5 +1,7 @@
 #include "base/time.h"
 
+#include <chrono>
+
 namespace coffer {
 namespace {
 std::optional<absl::Time> Parse(const char* fmt, std::string_view s) {
@@ -30,9 +32,12 @@ std::optional<absl::Time> ParseAmzDate(std::string_view s) {
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
       sec < 0 || sec > 60)
     return std::nullopt;
-  absl::CivilSecond cs(y, mo, d, h, mi, sec);
-  if (cs.day() != d) return std::nullopt;  // e.g. February 30th
-  return absl::FromCivil(cs, absl::UTCTimeZone());
+  // Calendar arithmetic, not absl's time zone lookup (every signed request has two).
+  const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(mo),
+                                         std::chrono::day(d)};
+  if (!date.ok()) return std::nullopt;  // e.g. February 30th
+  const int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  return absl::FromUnixSeconds(days * 86400 + h * 3600 + mi * 60 + sec);
 }
 
 std::string FormatIso8601(absl::Time t) {

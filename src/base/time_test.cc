@@ -19,5 +19,28 @@ TEST(Time, Formats) {
   EXPECT_FALSE(ParseHttpDate("yesterday"));
 }
 
+// The compact form agrees with absl's calendar for every day from 1900 to 2400, at
+// every hour, and refuses days a month does not have.
+TEST(Time, AmzDateAgreesWithAbslCalendar) {
+  for (absl::CivilDay day(1900, 1, 1); day < absl::CivilDay(2400, 1, 1); day += 7) {
+    const absl::CivilSecond s(day.year(), day.month(), day.day(), day.day() % 24,
+                              (day.day() * 7) % 60, (day.day() * 13) % 60);
+    const absl::Time want = absl::FromCivil(s, absl::UTCTimeZone());
+    const std::string text = FormatAmzDate(want);
+    auto got = ParseAmzDate(text);
+    ASSERT_TRUE(got) << text;
+    EXPECT_EQ(*got, want) << text;
+  }
+  EXPECT_TRUE(ParseAmzDate("20240229T000000Z"));
+  EXPECT_FALSE(ParseAmzDate("20230229T000000Z"));
+  EXPECT_FALSE(ParseAmzDate("21000229T000000Z"));
+  EXPECT_TRUE(ParseAmzDate("20000229T235959Z"));
+  EXPECT_FALSE(ParseAmzDate("20150431T000000Z"));
+  EXPECT_FALSE(ParseAmzDate("20151301T000000Z"));
+  EXPECT_FALSE(ParseAmzDate("20150830T240000Z"));
+  EXPECT_FALSE(ParseAmzDate("20150830T123600"));
+  EXPECT_EQ(*ParseAmzDate("20151231T235960Z"), absl::FromUnixSeconds(1451606400));  // a leap second
+}
+
 }  // namespace
 }  // namespace coffer
