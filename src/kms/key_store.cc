@@ -141,17 +141,30 @@ absl::Status KeyStore::PutKey(const Key& key) {
   // After the write, so that later loads see the new record. A call that loaded the old
   // one just before may still put its material back; that entry answers only for the
   // old sealed bytes, and goes at the key's next write.
+  keys_written_.fetch_add(1, std::memory_order_acq_rel);
   opened_.Forget(key.id);
   return s;
 }
 
-absl::StatusOr<std::optional<Key>> KeyStore::GetKey(const std::string& id) {
+absl::StatusOr<KeyRef> KeyStore::GetKey(const std::string& id) {
+  const uint64_t written = keys_written_.load(std::memory_order_acquire);
+  {
+    std::lock_guard lock(decoded_mu_);
+    auto it = decoded_.find(id);
+    if (it != decoded_.end() && it->second.written == written) return it->second.key;
+  }
   auto v = store_->Get(Table::kKms, KeyKey(id));
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<Key>();
+  if (!v->has_value()) return KeyRef();
   auto k = DecodeKey(id, **v);
   if (!k.ok()) return k.status();
-  return std::optional<Key>(*std::move(k));
+  KeyRef key = std::make_shared<const Key>(*std::move(k));
+  std::lock_guard lock(decoded_mu_);
+  if (keys_written_.load(std::memory_order_acquire) == written) {
+    if (decoded_.size() >= kMaxDecoded) decoded_.clear();
+    decoded_.insert_or_assign(id, Decoded{written, key});
+  }
+  return key;
 }
 
 absl::Status KeyStore::DeleteKey(const Key& key) {
@@ -169,6 +182,7 @@ absl::Status KeyStore::DeleteKey(const Key& key) {
     b.Delete(Table::kKms, "gi/" + g.grant_id);
   }
   auto s = store_->Write(b);
+  keys_written_.fetch_add(1, std::memory_order_acq_rel);
   opened_.Forget(key.id);
   return s;
 }

@@ -10,12 +10,15 @@
 // Reads are thread-safe; callers serialize read-modify-write cycles with Lock().
 #pragma once
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/secret.h"
@@ -59,6 +62,9 @@ struct Key {
   std::string Arn() const;
 };
 
+// A key as read: shared and immutable. A change works on a copy and writes it back.
+using KeyRef = std::shared_ptr<const Key>;
+
 struct Alias {
   std::string account;
   std::string name;  // "alias/..."
@@ -89,7 +95,9 @@ class KeyStore {
   }
 
   absl::Status PutKey(const Key& key);
-  absl::StatusOr<std::optional<Key>> GetKey(const std::string& id);
+  // The key's record, decoded once and then shared until the next key write; nullptr
+  // if there is none.
+  absl::StatusOr<KeyRef> GetKey(const std::string& id);
   // Removes the key with its aliases and grants.
   absl::Status DeleteKey(const Key& key);
   absl::StatusOr<std::vector<std::string>> KeyIds(const std::string& account);
@@ -117,6 +125,17 @@ class KeyStore {
   SecretBytes wrap_key_;
   // Materials in use, opened; a key's go whenever the key is written or deleted.
   mutable crypto::OpenedSecrets opened_;
+  // Decoded records. An entry stands while `keys_written_` is what it was before the
+  // record was read: every key write or deletion bumps it after writing, so a record
+  // read before a write is never kept past it.
+  struct Decoded {
+    uint64_t written;
+    KeyRef key;
+  };
+  static constexpr size_t kMaxDecoded = 10000;
+  std::atomic<uint64_t> keys_written_{0};
+  std::mutex decoded_mu_;
+  absl::flat_hash_map<std::string, Decoded> decoded_;
   std::recursive_mutex mu_;
 };
 

@@ -107,33 +107,41 @@ bool RotationDue(const Key& key, absl::Time now) {
 
 }  // namespace
 
-absl::StatusOr<Key> Kms::Load(const std::string& id, absl::Time now) {
-  auto read = [&]() -> absl::StatusOr<Key> {
+absl::StatusOr<KeyRef> Kms::LoadRef(const std::string& id, absl::Time now) {
+  auto read = [&]() -> absl::StatusOr<KeyRef> {
     auto found = keys_->GetKey(id);
     if (!found.ok()) return found.status();
     if (!*found) return NotFound("Key '" + id + "' does not exist");
-    return **std::move(found);
+    return *std::move(found);
   };
   // Reads need no lock (each is one record, read whole); only a key that falls due is
   // written, and that is done under the lock on the record read again there.
   auto key = read();
-  if (!key.ok() || (!DeletionDue(*key, now) && !RotationDue(*key, now))) return key;
+  if (!key.ok() || (!DeletionDue(**key, now) && !RotationDue(**key, now))) return key;
   auto lock = keys_->Lock();
   key = read();
   if (!key.ok()) return key;
-  if (DeletionDue(*key, now)) {
-    if (auto s = keys_->DeleteKey(*key); !s.ok()) return s;
-    return NotFound("Key '" + key->Arn() + "' does not exist");
+  if (DeletionDue(**key, now)) {
+    if (auto s = keys_->DeleteKey(**key); !s.ok()) return s;
+    return NotFound("Key '" + (*key)->Arn() + "' does not exist");
   }
-  if (RotationDue(*key, now)) {
-    key->materials.push_back(keys_->NewMaterial(key->id, "AUTOMATIC", now));
-    key->next_rotation = now + absl::Hours(24) * key->rotation_period_days;
-    if (auto s = keys_->PutKey(*key); !s.ok()) return s;
+  if (RotationDue(**key, now)) {
+    Key rotated = **key;
+    rotated.materials.push_back(keys_->NewMaterial(rotated.id, "AUTOMATIC", now));
+    rotated.next_rotation = now + absl::Hours(24) * rotated.rotation_period_days;
+    if (auto s = keys_->PutKey(rotated); !s.ok()) return s;
+    return std::make_shared<const Key>(std::move(rotated));
   }
   return key;
 }
 
-absl::StatusOr<Key> Kms::Resolve(const Caller& c, const std::string& ref, Refs refs) {
+absl::StatusOr<Key> Kms::Load(const std::string& id, absl::Time now) {
+  auto key = LoadRef(id, now);
+  if (!key.ok()) return key.status();
+  return **key;
+}
+
+absl::StatusOr<KeyRef> Kms::ResolveRef(const Caller& c, const std::string& ref, Refs refs) {
   if (ref.empty())
     return Validation("1 validation error detected: Value '' at 'keyId' failed to satisfy "
                       "constraint: Member must have length greater than or equal to 1");
@@ -170,19 +178,25 @@ absl::StatusOr<Key> Kms::Resolve(const Caller& c, const std::string& ref, Refs r
     return NotFound("Key 'arn:aws:kms:" + region_ + ":" + account + ":key/" + id +
                     "' does not exist");
   };
-  auto key = Load(id, c.now);
+  auto key = LoadRef(id, c.now);
   if (!key.ok()) return absl::IsNotFound(key.status()) ? missing() : key.status();
-  if (key->account != account) return missing();
+  if ((*key)->account != account) return missing();
   return key;
 }
 
-absl::StatusOr<Key> Kms::AwsManagedKey(const Caller& c, const std::string& service) {
+absl::StatusOr<Key> Kms::Resolve(const Caller& c, const std::string& ref, Refs refs) {
+  auto key = ResolveRef(c, ref, refs);
+  if (!key.ok()) return key.status();
+  return **key;
+}
+
+absl::StatusOr<KeyRef> Kms::AwsManagedKey(const Caller& c, const std::string& service) {
   auto lock = keys_->Lock();
   const std::string alias = "alias/aws/" + service;
   const std::string& account = c.principal.account_id;
   auto existing = keys_->GetAlias(account, alias);
   if (!existing.ok()) return existing.status();
-  if (*existing) return Load((*existing)->key_id, c.now);
+  if (*existing) return LoadRef((*existing)->key_id, c.now);
   Key key;
   key.id = NewKeyId();
   key.account = account;
@@ -198,7 +212,7 @@ absl::StatusOr<Key> Kms::AwsManagedKey(const Caller& c, const std::string& servi
   key.materials.push_back(keys_->NewMaterial(key.id, "", c.now));
   if (auto s = keys_->PutKey(key); !s.ok()) return s;
   if (auto s = keys_->PutAlias(Alias{account, alias, key.id, c.now, c.now}); !s.ok()) return s;
-  return key;
+  return std::make_shared<const Key>(std::move(key));
 }
 
 // --- Authorization ---

@@ -164,15 +164,18 @@ class Kms {
   enum class Refs { kKeyOnly, kAliasToo };
   // Finds the key `ref` names, as seen by the caller; NotFoundException otherwise.
   // Applies due deletion and automatic rotation first.
+  // The crypto operations read the shared record (KeyRef); the others take a copy.
+  absl::StatusOr<KeyRef> ResolveRef(const Caller& c, const std::string& ref, Refs refs);
+  absl::StatusOr<KeyRef> LoadRef(const std::string& id, absl::Time now);
   absl::StatusOr<Key> Resolve(const Caller& c, const std::string& ref, Refs refs);
   absl::StatusOr<Key> Load(const std::string& id, absl::Time now);
   absl::StatusOr<Alias> ExistingAlias(const Caller& c, const std::string& name);
   absl::Status SetEnabled(const Caller& c, const std::string& ref, bool enabled);
   // The key a ciphertext blob names: `ref` when given (IncorrectKeyException if the
   // blob is another key's), else the blob's own key, in any account.
-  absl::StatusOr<Key> KeyOfBlob(const Caller& c, const BlobHeader& header,
+  absl::StatusOr<KeyRef> KeyOfBlob(const Caller& c, const BlobHeader& header,
                                 const std::optional<std::string>& ref);
-  absl::StatusOr<Key> AwsManagedKey(const Caller& c, const std::string& service);
+  absl::StatusOr<KeyRef> AwsManagedKey(const Caller& c, const std::string& service);
   // kms:ACTION on `key`, by key policy, IAM policies and grants.
   // Returns the grant that allowed it, or nullopt when policies did.
   using Fill = std::function<void(iam::ConditionContext&)>;

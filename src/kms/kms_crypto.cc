@@ -47,12 +47,12 @@ absl::StatusOr<SecretBytes> Kms::MaterialFor(const Key& key, const std::string& 
   return InvalidCiphertext();
 }
 
-absl::StatusOr<Key> Kms::KeyOfBlob(const Caller& c, const BlobHeader& header,
-                                    const std::optional<std::string>& ref) {
-  if (!ref) return Load(header.key_id, c.now);
-  auto key = Resolve(c, *ref, Refs::kAliasToo);
+absl::StatusOr<KeyRef> Kms::KeyOfBlob(const Caller& c, const BlobHeader& header,
+                                       const std::optional<std::string>& ref) {
+  if (!ref) return LoadRef(header.key_id, c.now);
+  auto key = ResolveRef(c, *ref, Refs::kAliasToo);
   if (!key.ok()) return key.status();
-  if (key->id != header.key_id)
+  if ((*key)->id != header.key_id)
     return KmsError("IncorrectKeyException",
                     "The key ID in the request does not identify a CMK that can perform this "
                     "operation.");
@@ -63,16 +63,17 @@ absl::StatusOr<CryptoResult> Kms::Encrypt(const Caller& c, const std::string& re
                                           std::string_view plaintext,
                                           const EncryptionContext& ctx) {
   if (auto s = CheckGrantTokens(c); !s.ok()) return s;
-  auto key = Resolve(c, ref, Refs::kAliasToo);
-  if (!key.ok()) return key.status();
-  if (auto g = Authorize(c, *key, "kms:Encrypt", &ctx); !g.ok()) return g.status();
-  if (auto s = UsableForCrypto(*key); !s.ok()) return s;
-  const Material& current = key->materials.back();
-  auto material = MaterialFor(*key, current.id);
+  auto found = ResolveRef(c, ref, Refs::kAliasToo);
+  if (!found.ok()) return found.status();
+  const Key& key = **found;
+  if (auto g = Authorize(c, key, "kms:Encrypt", &ctx); !g.ok()) return g.status();
+  if (auto s = UsableForCrypto(key); !s.ok()) return s;
+  const Material& current = key.materials.back();
+  auto material = MaterialFor(key, current.id);
   if (!material.ok()) return material.status();
   CryptoResult r;
-  r.key_arn = key->Arn();
-  r.ciphertext = SealBlob({key->id, current.id}, *material, plaintext, ctx);
+  r.key_arn = key.Arn();
+  r.ciphertext = SealBlob({key.id, current.id}, *material, plaintext, ctx);
   return r;
 }
 
@@ -81,16 +82,17 @@ absl::StatusOr<CryptoResult> Kms::Decrypt(const Caller& c, const std::optional<s
   if (auto s = CheckGrantTokens(c); !s.ok()) return s;
   auto header = ParseBlobHeader(blob);
   if (!header.ok()) return header.status();
-  auto key = KeyOfBlob(c, *header, ref);
-  if (!key.ok()) return key.status();
-  if (auto g = Authorize(c, *key, "kms:Decrypt", &ctx); !g.ok()) return g.status();
-  if (auto s = UsableForCrypto(*key); !s.ok()) return s;
-  auto material = MaterialFor(*key, header->material_id);
+  auto found = KeyOfBlob(c, *header, ref);
+  if (!found.ok()) return found.status();
+  const Key& key = **found;
+  if (auto g = Authorize(c, key, "kms:Decrypt", &ctx); !g.ok()) return g.status();
+  if (auto s = UsableForCrypto(key); !s.ok()) return s;
+  auto material = MaterialFor(key, header->material_id);
   if (!material.ok()) return material.status();
   auto plain = OpenBlob(blob, *material, ctx);
   if (!plain.ok()) return plain.status();
   CryptoResult r;
-  r.key_arn = key->Arn();
+  r.key_arn = key.Arn();
   r.plaintext = *std::move(plain);
   return r;
 }
@@ -103,26 +105,28 @@ absl::StatusOr<CryptoResult> Kms::ReEncrypt(const Caller& c, std::string_view bl
   if (auto s = CheckGrantTokens(c); !s.ok()) return s;
   auto header = ParseBlobHeader(blob);
   if (!header.ok()) return header.status();
-  auto source = KeyOfBlob(c, *header, source_ref);
-  if (!source.ok()) return source.status();
-  auto dest = Resolve(c, dest_ref, Refs::kAliasToo);
-  if (!dest.ok()) return dest.status();
-  if (auto g = Authorize(c, *source, "kms:ReEncryptFrom", &source_ctx); !g.ok())
+  auto found_source = KeyOfBlob(c, *header, source_ref);
+  if (!found_source.ok()) return found_source.status();
+  const Key& source = **found_source;
+  auto found_dest = ResolveRef(c, dest_ref, Refs::kAliasToo);
+  if (!found_dest.ok()) return found_dest.status();
+  const Key& dest = **found_dest;
+  if (auto g = Authorize(c, source, "kms:ReEncryptFrom", &source_ctx); !g.ok())
     return g.status();
-  if (auto g = Authorize(c, *dest, "kms:ReEncryptTo", &dest_ctx); !g.ok()) return g.status();
-  if (auto s = UsableForCrypto(*source); !s.ok()) return s;
-  if (auto s = UsableForCrypto(*dest); !s.ok()) return s;
-  auto material = MaterialFor(*source, header->material_id);
+  if (auto g = Authorize(c, dest, "kms:ReEncryptTo", &dest_ctx); !g.ok()) return g.status();
+  if (auto s = UsableForCrypto(source); !s.ok()) return s;
+  if (auto s = UsableForCrypto(dest); !s.ok()) return s;
+  auto material = MaterialFor(source, header->material_id);
   if (!material.ok()) return material.status();
   auto plain = OpenBlob(blob, *material, source_ctx);
   if (!plain.ok()) return plain.status();
-  const Material& current = dest->materials.back();
-  auto dest_material = MaterialFor(*dest, current.id);
+  const Material& current = dest.materials.back();
+  auto dest_material = MaterialFor(dest, current.id);
   if (!dest_material.ok()) return dest_material.status();
   CryptoResult r;
-  r.source_key_arn = source->Arn();
-  r.key_arn = dest->Arn();
-  r.ciphertext = SealBlob({dest->id, current.id}, *dest_material, plain->view(), dest_ctx);
+  r.source_key_arn = source.Arn();
+  r.key_arn = dest.Arn();
+  r.ciphertext = SealBlob({dest.id, current.id}, *dest_material, plain->view(), dest_ctx);
   return r;
 }
 
@@ -130,19 +134,20 @@ absl::StatusOr<CryptoResult> Kms::GenerateDataKey(const Caller& c, const std::st
                                                   size_t bytes, const EncryptionContext& ctx,
                                                   bool with_plaintext) {
   if (auto s = CheckGrantTokens(c); !s.ok()) return s;
-  auto key = Resolve(c, ref, Refs::kAliasToo);
-  if (!key.ok()) return key.status();
+  auto found = ResolveRef(c, ref, Refs::kAliasToo);
+  if (!found.ok()) return found.status();
+  const Key& key = **found;
   const std::string action =
       with_plaintext ? "kms:GenerateDataKey" : "kms:GenerateDataKeyWithoutPlaintext";
-  if (auto g = Authorize(c, *key, action, &ctx); !g.ok()) return g.status();
-  if (auto s = UsableForCrypto(*key); !s.ok()) return s;
-  const Material& current = key->materials.back();
-  auto material = MaterialFor(*key, current.id);
+  if (auto g = Authorize(c, key, action, &ctx); !g.ok()) return g.status();
+  if (auto s = UsableForCrypto(key); !s.ok()) return s;
+  const Material& current = key.materials.back();
+  auto material = MaterialFor(key, current.id);
   if (!material.ok()) return material.status();
   SecretBytes data_key = RandomSecret(bytes);
   CryptoResult r;
-  r.key_arn = key->Arn();
-  r.ciphertext = SealBlob({key->id, current.id}, *material, data_key.view(), ctx);
+  r.key_arn = key.Arn();
+  r.ciphertext = SealBlob({key.id, current.id}, *material, data_key.view(), ctx);
   if (with_plaintext) r.plaintext = std::move(data_key);
   return r;
 }

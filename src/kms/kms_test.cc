@@ -94,6 +94,35 @@ TEST_F(KmsTest, KeyStatesFollowTheKeyStateTable) {
             "UnsupportedOperationException");
 }
 
+// A key record is decoded once and shared by readers until the key is next written;
+// every write (here: disable, policy, delete) is seen by the very next crypto call.
+TEST_F(KmsTest, SharedKeyRecordsFollowEveryWrite) {
+  Caller root = Root(a_);
+  Key key = NewKey(root);
+  auto first = *keys_->GetKey(key.id);
+  auto again = *keys_->GetKey(key.id);
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(first.get(), again.get());
+  ASSERT_TRUE(kms_->Encrypt(root, key.id, "x", {}).ok());
+  ASSERT_TRUE(kms_->DisableKey(root, key.id).ok());
+  EXPECT_EQ((*keys_->GetKey(key.id))->state, KeyState::kDisabled);
+  EXPECT_EQ(first->state, KeyState::kEnabled);  // a reader's copy stays as it was read
+  EXPECT_EQ(Code(kms_->Encrypt(root, key.id, "x", {}).status()), "DisabledException");
+  ASSERT_TRUE(kms_->EnableKey(root, key.id).ok());
+  ASSERT_TRUE(kms_->Encrypt(root, key.id, "x", {}).ok());
+  const std::string deny_all =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::)" +
+      a_ + R"(:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Deny","Principal":"*",)"
+      R"("Action":"kms:Encrypt","Resource":"*"}]})";
+  ASSERT_TRUE(kms_->PutKeyPolicy(root, key.id, deny_all, false).ok());
+  EXPECT_EQ(Code(kms_->Encrypt(root, key.id, "x", {}).status()), "AccessDeniedException");
+  ASSERT_TRUE(kms_->ScheduleKeyDeletion(root, key.id, 7).ok());
+  Caller later = root;
+  later.now = now_ + absl::Hours(24 * 7);
+  EXPECT_EQ(Code(kms_->Encrypt(later, key.id, "x", {}).status()), "NotFoundException");
+  EXPECT_FALSE(*keys_->GetKey(key.id));
+}
+
 TEST_F(KmsTest, SweepDeletesDueKeys) {
   Caller root = Root(a_);
   Key key = NewKey(root);
