@@ -117,16 +117,16 @@ void PolicyStore::Changed() {
 
 absl::StatusOr<std::shared_ptr<const Policy>> PolicyStore::Parsed(const std::string& document,
                                                                   PolicyKind kind) {
-  std::string key = std::string(1, kind == PolicyKind::kIdentity ? 'i' : 'r') + document;
+  auto& parsed = parsed_[kind == PolicyKind::kIdentity ? 0 : 1];
   {
     std::lock_guard lock(mu_);
-    if (auto it = parsed_.find(key); it != parsed_.end()) return it->second;
+    if (auto it = parsed.find(document); it != parsed.end()) return it->second;
   }
   auto p = Policy::Parse(document, kind);
   if (!p.ok()) return MalformedPolicyDocument(std::string(p.status().message()));
   std::lock_guard lock(mu_);
-  if (parsed_.size() > 10000) parsed_.clear();
-  parsed_[key] = *p;
+  if (parsed.size() > 10000) parsed.clear();
+  parsed.insert_or_assign(document, *p);
   return *p;
 }
 

@@ -5,6 +5,7 @@
 // applies to a principal. Errors carry IAM's codes (iam/errors.h). Thread-safe.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "iam/identity_store.h"
@@ -132,7 +134,8 @@ class PolicyStore {
   IdentityStore* identities_;
   std::mutex mu_;
   uint64_t generation_ = 0;
-  std::map<std::string, std::shared_ptr<const Policy>> parsed_;  // by document text
+  // By kind (identity, resource), then document text.
+  std::array<absl::flat_hash_map<std::string, std::shared_ptr<const Policy>>, 2> parsed_;
   std::map<std::string, std::pair<uint64_t, Applicable>> by_principal_;
 };
 
