@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 namespace coffer {
 namespace {
 
@@ -40,6 +43,30 @@ TEST(Time, AmzDateAgreesWithAbslCalendar) {
   EXPECT_FALSE(ParseAmzDate("20150830T240000Z"));
   EXPECT_FALSE(ParseAmzDate("20150830T123600"));
   EXPECT_EQ(*ParseAmzDate("20151231T235960Z"), absl::FromUnixSeconds(1451606400));  // a leap second
+}
+
+// The formatters give absl's bytes: random times from year 0 to 9999 with random
+// milliseconds (before 1970 too), the edges of that range, and beyond it.
+TEST(Time, FormattersAgreeWithAbsl) {
+  std::mt19937_64 rng(7);
+  std::vector<absl::Time> times = {
+      absl::UnixEpoch(), absl::FromUnixMillis(-1), absl::FromUnixMillis(1),
+      absl::FromUnixSeconds(-62167219200), absl::FromUnixSeconds(-30610224000),
+      absl::FromUnixSeconds(-30610224000) - absl::Nanoseconds(1),
+      absl::FromUnixSeconds(253402300799) + absl::Milliseconds(999),
+      absl::FromUnixSeconds(253402300800), absl::FromUnixSeconds(-62167219201),
+      absl::FromUnixNanos(-1), absl::FromUnixNanos(1999999), absl::InfiniteFuture(),
+      absl::InfinitePast()};
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t secs = static_cast<int64_t>(rng() % 315537897600ull) - 62167219200;
+    times.push_back(absl::FromUnixSeconds(secs) + absl::Nanoseconds(rng() % 1000000000));
+  }
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  for (absl::Time t : times) {
+    EXPECT_EQ(FormatIso8601(t), absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, utc));
+    EXPECT_EQ(FormatAmzDate(t), absl::FormatTime("%Y%m%dT%H%M%SZ", t, utc));
+    EXPECT_EQ(FormatHttpDate(t), absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", t, utc));
+  }
 }
 
 }  // namespace
