@@ -18,7 +18,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string Lower(std::string_view s) { return absl::AsciiStrToLower(std::string(s)); }
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  absl::AsciiStrToLower(&out);
+  return out;
+}
 
 absl::Status Malformed(std::string message) {
   return absl::InvalidArgumentError(std::move(message));
@@ -495,7 +499,7 @@ const std::vector<std::string>* ConditionContext::Get(std::string_view key) cons
 struct Policy::Statement {
   bool allow = true;
   bool not_action = false, not_resource = false, not_principal = false;
-  std::vector<std::string> actions, resources;
+  std::vector<std::string> actions, resources;  // actions in lower case
   std::optional<PrincipalSpec> principal;
   std::vector<Condition> conditions;
 };
@@ -530,8 +534,10 @@ absl::StatusOr<std::shared_ptr<Policy::Statement>> ParseStatement(const json& st
   s->not_action = has_not_action;
   s->actions = StringList(st[has_action ? "Action" : "NotAction"], ok);
   if (!ok) return Malformed("Policy statement must contain actions.");
-  for (const auto& a : s->actions)
+  for (auto& a : s->actions) {
     if (!ValidAction(a)) return Malformed("Policy has invalid action");
+    absl::AsciiStrToLower(&a);  // matched without regard to case
+  }
 
   bool has_resource = st.contains("Resource"), has_not_resource = st.contains("NotResource");
   if (has_resource && has_not_resource)
@@ -630,6 +636,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Parse(std::string_view tex
 Evaluation Policy::Evaluate(const AuthzRequest& request) const {
   Evaluation out;
   bool allowed = false, allowed_directly = false;
+  const std::string action = Lower(request.action);
   for (const auto& s : statements_) {
     // Principal.
     bool via_account = false;
@@ -644,7 +651,7 @@ Evaluation Policy::Evaluate(const AuthzRequest& request) const {
     }
     // Action (case-insensitive).
     bool action_match = false;
-    for (const auto& a : s->actions) action_match |= Glob(Lower(a), Lower(request.action));
+    for (const auto& a : s->actions) action_match |= Glob(a, action);
     if (action_match == s->not_action) continue;
     // Resource (case-sensitive, variables resolved).
     bool resource_match = false;
