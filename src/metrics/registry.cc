@@ -39,6 +39,19 @@ std::string Encode(const Labels& labels, std::string_view extra_name = "",
 
 // The series key of `labels`, in a buffer each thread reuses: an update to a series
 // that exists allocates nothing.
+// A lookup key for the hash maps (Debian's abseil has a string_view of its own).
+absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// A hash map's entries in key order: the exposition lists families and series sorted.
+template <typename Map>
+std::vector<const typename Map::value_type*> InKeyOrder(const Map& map) {
+  std::vector<const typename Map::value_type*> out;
+  out.reserve(map.size());
+  for (const auto& entry : map) out.push_back(&entry);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return out;
+}
+
 std::string_view SeriesKey(LabelViews labels) {
   thread_local std::string key;
   EncodeInto(key, labels);
@@ -77,7 +90,7 @@ void Registry::Declare(std::string name, Type type, std::string help, std::vecto
 }
 
 Registry::Series* Registry::Find(std::string_view name, LabelViews labels, Type type) {
-  auto it = families_.find(name);
+  auto it = families_.find(Sv(name));
   if (it == families_.end() || it->second.type != type) {
     auto undeclared = families_.find("coffer_metrics_undeclared_total");
     if (undeclared != families_.end()) undeclared->second.series[""].value += 1;
@@ -85,7 +98,7 @@ Registry::Series* Registry::Find(std::string_view name, LabelViews labels, Type 
   }
   Family& f = it->second;
   const std::string_view key = SeriesKey(labels);
-  if (auto s = f.series.find(key); s != f.series.end()) return &s->second;
+  if (auto s = f.series.find(Sv(key)); s != f.series.end()) return &s->second;
   Series& added = f.series[std::string(key)];
   for (const auto& [n, v] : labels) added.labels.emplace_back(n, v);
   if (type == Type::kHistogram) added.bins.assign(f.buckets.size(), 0);
@@ -106,7 +119,7 @@ void Registry::Observe(std::string_view name, LabelViews labels, double value) {
   std::lock_guard lock(mu_);
   Series* s = Find(name, labels, Type::kHistogram);
   if (!s) return;
-  const auto& bounds = families_.find(name)->second.buckets;
+  const auto& bounds = families_.find(Sv(name))->second.buckets;
   size_t i = std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
   if (i < s->bins.size()) ++s->bins[i];
   ++s->count;
@@ -115,19 +128,21 @@ void Registry::Observe(std::string_view name, LabelViews labels, double value) {
 
 double Registry::Value(std::string_view name, LabelViews labels) const {
   std::lock_guard lock(mu_);
-  auto it = families_.find(name);
+  auto it = families_.find(Sv(name));
   if (it == families_.end()) return 0;
-  auto s = it->second.series.find(SeriesKey(labels));
+  auto s = it->second.series.find(Sv(SeriesKey(labels)));
   return s == it->second.series.end() ? 0 : s->second.value;
 }
 
 std::string Registry::Exposition() const {
   std::lock_guard lock(mu_);
   std::string out;
-  for (const auto& [name, f] : families_) {
+  for (const auto* family : InKeyOrder(families_)) {
+    const auto& [name, f] = *family;
     out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " + TypeName(f.type) + "\n";
-    for (const auto& [encoded, s] : f.series) {
+    for (const auto* series : InKeyOrder(f.series)) {
+      const auto& [encoded, s] = *series;
       if (f.type != Type::kHistogram) {
         out += name + encoded + " " + Number(s.value) + "\n";
         continue;

@@ -1,18 +1,19 @@
 // Metrics: counters, gauges and latency histograms with labels, exposed in the
 // Prometheus text format (version 0.0.4). One process-wide Registry (Global()); every
-// call is thread-safe and cheap enough for the request path (a map lookup under a
+// call is thread-safe and cheap enough for the request path (a hash lookup under a
 // mutex per update). Families are declared once with their help text and type; an
 // update to an undeclared family is a programming error (it is dropped and counted
 // in coffer_metrics_undeclared_total).
 #pragma once
 
 #include <initializer_list>
-#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
 
 namespace coffer::metrics {
 
@@ -49,12 +50,12 @@ class Registry {
     Type type;
     std::string help;
     std::vector<double> buckets;
-    std::map<std::string, Series, std::less<>> series;  // by encoded labels
+    absl::flat_hash_map<std::string, Series> series;  // by encoded labels
   };
   Series* Find(std::string_view name, LabelViews labels, Type type);
 
   mutable std::mutex mu_;
-  std::map<std::string, Family, std::less<>> families_;
+  absl::flat_hash_map<std::string, Family> families_;  // written out in name order
 };
 
 Registry& Global();

@@ -13,8 +13,16 @@ TEST(Registry, CountersGaugesAndExposition) {
   r.Add("reqs_total", {{"op", "Get"}, {"status", "200"}}, 2);
   r.Add("reqs_total", {{"op", "Put\"x\\"}, {"status", "500"}});
   r.Set("up", {}, 1);
+  r.Declare("a_total", Type::kCounter, "Listed first.");  // in name order, whatever the hash
+  for (const char* op : {"z", "c", "m", "a"}) r.Add("a_total", {{"op", op}});
   EXPECT_EQ(r.Value("reqs_total", {{"op", "Get"}, {"status", "200"}}), 3);
   EXPECT_EQ(r.Exposition(),
+            "# HELP a_total Listed first.\n"
+            "# TYPE a_total counter\n"
+            "a_total{op=\"a\"} 1\n"
+            "a_total{op=\"c\"} 1\n"
+            "a_total{op=\"m\"} 1\n"
+            "a_total{op=\"z\"} 1\n"
             "# HELP reqs_total Requests.\n"
             "# TYPE reqs_total counter\n"
             "reqs_total{op=\"Get\",status=\"200\"} 3\n"
