@@ -77,9 +77,9 @@ class BlobStore {
   // is room for what must work on a full disk: deletes (metadata writes) that free
   // space again, and the metadata store's flushes. A body past its declared size is
   // still stopped by the disk itself (ResourceExhausted from Append or Commit).
-  // The file system is asked (statvfs) at most every kRoomRecheck while far from the
-  // reserve, the bodies admitted since then counted against that reading; within
-  // kRoomMargin of the reserve it is asked at every call.
+  // The file system is asked (statvfs) at most every 50 ms while far from the reserve,
+  // the bodies admitted since then counted against that reading; within kRoomMargin
+  // of the reserve (and past 50 ms) it is asked at every call.
   absl::Status CheckRoom(uint64_t size);
   static constexpr int64_t kRoomRecheckNanos = 50'000'000;
   static constexpr uint64_t kRoomMargin = uint64_t{64} << 20;
