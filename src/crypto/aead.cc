@@ -66,15 +66,18 @@ absl::StatusOr<SecretBytes> Open(const SecretBytes& key, std::string_view sealed
 }
 
 struct AesGcm::Ctx {
-  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  // One direction's context with the key schedule made.
+  Ctx(const SecretBytes& key, bool encrypt) {
+    const int ok = encrypt ? EVP_EncryptInit_ex(c, Aes256Gcm(), nullptr, key.data(), nullptr)
+                           : EVP_DecryptInit_ex(c, Aes256Gcm(), nullptr, key.data(), nullptr);
+    if (ok != 1) std::abort();
+  }
   ~Ctx() { EVP_CIPHER_CTX_free(c); }
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
 };
 
-AesGcm::AesGcm(const SecretBytes& key) : enc_(new Ctx), dec_(new Ctx) {
-  if (key.size() != kAeadKeySize ||
-      EVP_EncryptInit_ex(enc_->c, Aes256Gcm(), nullptr, key.data(), nullptr) != 1 ||
-      EVP_DecryptInit_ex(dec_->c, Aes256Gcm(), nullptr, key.data(), nullptr) != 1)
-    std::abort();
+AesGcm::AesGcm(const SecretBytes& key) : key_(key.Copy()) {
+  if (key.size() != kAeadKeySize) std::abort();
 }
 
 AesGcm::~AesGcm() {
@@ -84,6 +87,10 @@ AesGcm::~AesGcm() {
 
 void AesGcm::Encrypt(std::string_view nonce, std::string_view aad, std::string_view in,
                      char* out) {
+  if (!enc_) {
+    enc_ = new Ctx(key_, /*encrypt=*/true);
+    if (dec_) key_ = SecretBytes();
+  }
   auto* o = reinterpret_cast<unsigned char*>(out);
   int n = 0, m = 0;
   bool ok = nonce.size() == kNonce &&
@@ -99,6 +106,10 @@ void AesGcm::Encrypt(std::string_view nonce, std::string_view aad, std::string_v
 bool AesGcm::Decrypt(std::string_view nonce, std::string_view aad, std::string_view in,
                      char* out) {
   if (nonce.size() != kNonce || in.size() < kTag) return false;
+  if (!dec_) {
+    dec_ = new Ctx(key_, /*encrypt=*/false);
+    if (enc_) key_ = SecretBytes();
+  }
   size_t len = in.size() - kTag;
   auto* o = reinterpret_cast<unsigned char*>(out);
   unsigned char tag[kTag];

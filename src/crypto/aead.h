@@ -21,7 +21,8 @@ absl::StatusOr<SecretBytes> Open(const SecretBytes& key, std::string_view sealed
                                  std::string_view aad);
 
 // AES-256-GCM with caller-chosen 12-byte nonces, for streams of many messages under one
-// key (the segments of an object body). The key schedule is made once. The caller must
+// key (the segments of an object body). The key schedule is made once per direction, at
+// its first use (a stream usually only encrypts or only decrypts). The caller must
 // never use a nonce twice with one key. Not thread-safe; one per stream.
 class AesGcm {
  public:
@@ -38,8 +39,9 @@ class AesGcm {
 
  private:
   struct Ctx;
-  Ctx* enc_;
-  Ctx* dec_;
+  SecretBytes key_;       // until both directions are set up
+  Ctx* enc_ = nullptr;    // set up at the first Encrypt
+  Ctx* dec_ = nullptr;    // set up at the first Decrypt
 };
 
 }  // namespace coffer::crypto
