@@ -25,10 +25,13 @@ absl::StatusOr<Stores> OpenStores(const std::string& data_path) {
   auto meta = storage::OpenRocksMetaStore(s.dir->Path("meta"));
   if (!meta.ok()) return meta.status();
   // Read on (nearly) every request, written rarely: buckets, their configuration
-  // (policies, encryption defaults), IAM identities and policies, KMS keys.
+  // (policies, encryption defaults), IAM identities and policies, KMS keys. Object
+  // records (every GET and HEAD reads one, twice for a body kept in a file) are cached
+  // per key, as they are written all the time.
   s.meta = storage::NewCachedMetaStore(*std::move(meta),
                                        {storage::Table::kBuckets, storage::Table::kBucketConfig,
-                                        storage::Table::kIam, storage::Table::kKms});
+                                        storage::Table::kIam, storage::Table::kKms},
+                                       /*per_key=*/{storage::Table::kObjects});
   auto blobs = storage::BlobStore::Open(s.dir->Path("blobs"), s.meta.get());
   if (!blobs.ok()) return blobs.status();
   s.blobs = *std::move(blobs);

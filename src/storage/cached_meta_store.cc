@@ -13,9 +13,15 @@ namespace {
 
 class CachedMetaStore : public MetaStore {
  public:
-  CachedMetaStore(std::unique_ptr<MetaStore> inner, const std::vector<Table>& cached)
+  CachedMetaStore(std::unique_ptr<MetaStore> inner, const std::vector<Table>& cached,
+                  const std::vector<Table>& per_key)
       : inner_(std::move(inner)) {
     for (Table t : cached) caches_[Index(t)] = std::make_unique<Cache>();
+    for (Table t : per_key) {
+      caches_[Index(t)] = std::make_unique<Cache>();
+      caches_[Index(t)]->per_key = true;
+      caches_[Index(t)]->max_entries = kMaxPerKeyEntries;
+    }
   }
 
   absl::StatusOr<std::optional<std::string>> Get(Table t, std::string_view key) override {
@@ -25,13 +31,17 @@ class CachedMetaStore : public MetaStore {
     {
       std::lock_guard lock(cache->mu);
       auto it = cache->entries.find(absl::string_view(key.data(), key.size()));
-      if (it != cache->entries.end() && it->second.generation == generation)
+      if (it != cache->entries.end() && (cache->per_key || it->second.generation == generation))
         return it->second.value;
     }
     auto value = inner_->Get(t, key);
     if (!value.ok()) return value;
     std::lock_guard lock(cache->mu);
-    if (cache->entries.size() >= kMaxEntries) cache->entries.clear();
+    // Per key, a value read while some write went on is not kept: that write may have
+    // removed this key's entry already.
+    if (cache->per_key && cache->generation.load(std::memory_order_acquire) != generation)
+      return value;
+    if (cache->entries.size() >= cache->max_entries) cache->entries.clear();
     cache->entries.insert_or_assign(std::string(key), Entry{generation, *value});
     return value;
   }
@@ -40,8 +50,15 @@ class CachedMetaStore : public MetaStore {
     auto s = inner_->Write(batch, sync);
     // Whether or not it was applied: an entry read before now is not trusted after.
     for (const auto& op : batch.ops()) {
-      if (Cache* cache = caches_[Index(op.table)].get())
+      Cache* cache = caches_[Index(op.table)].get();
+      if (!cache) continue;
+      if (!cache->per_key) {
         cache->generation.fetch_add(1, std::memory_order_acq_rel);
+        continue;
+      }
+      std::lock_guard lock(cache->mu);
+      cache->generation.fetch_add(1, std::memory_order_acq_rel);
+      cache->entries.erase(absl::string_view(op.key.data(), op.key.size()));
     }
     return s;
   }
@@ -53,12 +70,19 @@ class CachedMetaStore : public MetaStore {
  private:
   // Per table; bounded by clearing (these tables hold thousands of records, not more).
   static constexpr size_t kMaxEntries = 100000;
+  // Tables cached per key hold a record per object: their share of memory is capped
+  // lower (some tens of MB).
+  static constexpr size_t kMaxPerKeyEntries = 50000;
 
   struct Entry {
     uint64_t generation;
     std::optional<std::string> value;
   };
   struct Cache {
+    // A whole-table cache trusts an entry only at the generation it was read at; a
+    // per-key cache drops the keys a write touches and trusts the rest.
+    bool per_key = false;
+    size_t max_entries = kMaxEntries;
     std::atomic<uint64_t> generation{0};
     std::mutex mu;
     absl::flat_hash_map<std::string, Entry> entries;
@@ -73,8 +97,9 @@ class CachedMetaStore : public MetaStore {
 }  // namespace
 
 std::unique_ptr<MetaStore> NewCachedMetaStore(std::unique_ptr<MetaStore> inner,
-                                              const std::vector<Table>& cached) {
-  return std::make_unique<CachedMetaStore>(std::move(inner), cached);
+                                              const std::vector<Table>& cached,
+                                              const std::vector<Table>& per_key) {
+  return std::make_unique<CachedMetaStore>(std::move(inner), cached, per_key);
 }
 
 }  // namespace coffer::storage

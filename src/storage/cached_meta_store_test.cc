@@ -37,7 +37,7 @@ class CachedMetaStoreTest : public ::testing::Test {
     auto rocks = OpenRocksMetaStore(dir_);
     ASSERT_TRUE(rocks.ok()) << rocks.status();
     store_ = NewCachedMetaStore(std::make_unique<Counting>(*std::move(rocks), &gets_),
-                                {Table::kBuckets});
+                                {Table::kBuckets}, /*per_key=*/{Table::kObjects});
   }
   void TearDown() override {
     store_.reset();
@@ -73,36 +73,72 @@ TEST_F(CachedMetaStoreTest, ServesRepeatedReadsAndSeesEveryWrite) {
 }
 
 TEST_F(CachedMetaStoreTest, OtherTablesAreNotCached) {
-  Put(Table::kObjects, "k", "v");
-  EXPECT_EQ(Get(Table::kObjects, "k"), "v");
-  EXPECT_EQ(Get(Table::kObjects, "k"), "v");
+  Put(Table::kVersions, "k", "v");
+  EXPECT_EQ(Get(Table::kVersions, "k"), "v");
+  EXPECT_EQ(Get(Table::kVersions, "k"), "v");
   EXPECT_EQ(gets_, 2);
 }
 
-// Readers racing a writer never see a value older than the last completed write.
+// A table cached per key keeps serving the keys a write did not touch.
+TEST_F(CachedMetaStoreTest, PerKeyTablesDropOnlyTheKeysWritten) {
+  Put(Table::kObjects, "a", "1");
+  Put(Table::kObjects, "b", "1");
+  EXPECT_EQ(Get(Table::kObjects, "a"), "1");
+  EXPECT_EQ(Get(Table::kObjects, "b"), "1");
+  EXPECT_EQ(Get(Table::kObjects, "missing"), std::nullopt);
+  EXPECT_EQ(gets_, 3);
+  Put(Table::kObjects, "b", "2");
+  EXPECT_EQ(Get(Table::kObjects, "a"), "1");  // still cached
+  EXPECT_EQ(Get(Table::kObjects, "missing"), std::nullopt);
+  EXPECT_EQ(gets_, 3);
+  EXPECT_EQ(Get(Table::kObjects, "b"), "2");  // read again
+  EXPECT_EQ(gets_, 4);
+  WriteBatch gone;
+  gone.Delete(Table::kObjects, "a");
+  gone.Put(Table::kObjects, "missing", "here");
+  ASSERT_TRUE(store_->Write(gone).ok());
+  EXPECT_EQ(Get(Table::kObjects, "a"), std::nullopt);
+  EXPECT_EQ(Get(Table::kObjects, "missing"), "here");
+  EXPECT_EQ(Get(Table::kObjects, "b"), "2");
+  EXPECT_EQ(gets_, 6);
+}
+
+// Readers racing a writer never see a value older than the last completed write, in a
+// table cached whole and in one cached per key (where a second writer keeps writing
+// another key of the same table).
 TEST_F(CachedMetaStoreTest, ReadersNeverSeeAnOlderValueThanTheLastWrite) {
-  Put(Table::kBuckets, "n", "0");
-  std::atomic<int> written{0};
-  std::atomic<bool> stale{false};
-  std::thread writer([&] {
-    for (int i = 1; i <= 2000; ++i) {
-      WriteBatch b;
-      b.Put(Table::kBuckets, "n", std::to_string(i));
-      ASSERT_TRUE(store_->Write(b, /*sync=*/false).ok());
-      written = i;
-    }
-  });
-  std::thread reader([&] {
-    while (written < 2000) {
-      int before = written;
-      int seen = std::stoi(*Get(Table::kBuckets, "n"));
-      if (seen < before) stale = true;
-    }
-  });
-  writer.join();
-  reader.join();
-  EXPECT_FALSE(stale);
-  EXPECT_EQ(Get(Table::kBuckets, "n"), "2000");
+  for (Table t : {Table::kBuckets, Table::kObjects}) {
+    Put(t, "n", "0");
+    std::atomic<int> written{0};
+    std::atomic<bool> stale{false};
+    std::thread writer([&] {
+      for (int i = 1; i <= 2000; ++i) {
+        WriteBatch b;
+        b.Put(t, "n", std::to_string(i));
+        ASSERT_TRUE(store_->Write(b, /*sync=*/false).ok());
+        written = i;
+      }
+    });
+    std::thread other([&] {
+      for (int i = 0; written < 2000; ++i) {
+        WriteBatch b;
+        b.Put(t, "other", std::to_string(i));
+        ASSERT_TRUE(store_->Write(b, /*sync=*/false).ok());
+      }
+    });
+    std::thread reader([&] {
+      while (written < 2000) {
+        int before = written;
+        int seen = std::stoi(*Get(t, "n"));
+        if (seen < before) stale = true;
+      }
+    });
+    writer.join();
+    other.join();
+    reader.join();
+    EXPECT_FALSE(stale);
+    EXPECT_EQ(Get(t, "n"), "2000");
+  }
 }
 
 }  // namespace
