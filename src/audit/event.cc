@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_split.h"
 #include "audit/layout.h"
 #include "base/encoding.h"
 #include "base/json_text.h"
@@ -41,9 +40,13 @@ json ApiParameters(const json& api, const std::vector<std::string>& secret_field
 }
 
 Resource KmsKeyResource(const std::string& key_arn) {
-  // arn:aws:kms:REGION:ACCOUNT:key/ID
-  std::vector<absl::string_view> parts = absl::StrSplit(key_arn, ':');
-  return Resource{key_arn, parts.size() > 4 ? std::string(parts[4]) : "", "AWS::KMS::Key"};
+  // arn:aws:kms:REGION:ACCOUNT:key/ID: the account is the fifth field.
+  std::string_view rest = key_arn;
+  for (int field = 0; field < 4 && !rest.empty(); ++field) {
+    const size_t colon = rest.find(':');
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+  }
+  return Resource{key_arn, std::string(rest.substr(0, rest.find(':'))), "AWS::KMS::Key"};
 }
 
 namespace {

@@ -359,5 +359,16 @@ TEST_F(TrailTest, LookupReadsRecordsFromTheLogFilesAndOlderIndexEntries) {
   EXPECT_EQ(page->events[0]["eventID"], "old");
 }
 
+TEST(KmsKeyResource, TakesTheAccountFromTheArn) {
+  const Resource r = KmsKeyResource("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab");
+  EXPECT_EQ(r.arn, "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab");
+  EXPECT_EQ(r.account_id, "111122223333");
+  EXPECT_EQ(r.type, "AWS::KMS::Key");
+  EXPECT_EQ(KmsKeyResource("arn:aws:kms:r:444455556666").account_id, "444455556666");
+  EXPECT_EQ(KmsKeyResource("arn:aws:kms:r").account_id, "");
+  EXPECT_EQ(KmsKeyResource("arn:aws:kms:r:").account_id, "");
+  EXPECT_EQ(KmsKeyResource("").account_id, "");
+}
+
 }  // namespace
 }  // namespace coffer::audit
