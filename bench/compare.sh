@@ -40,7 +40,14 @@ trap cleanup EXIT
 } >"$OUT.md"
 
 # --- 1. Limits ---
-aes=$(openssl speed -seconds 2 -evp aes-256-gcm 2>/dev/null | awk '/^AES-256-GCM|^aes-256-gcm/ {v=$NF} END {sub("k","",v); printf "%.0f", v*1000/1e6}')
+# AES-256-GCM MB/s on one core. Taken again at the end of the run: a shared VM's speed
+# drifts (by 2x within an hour here), and the two readings tell a slow phase apart
+# from a slow build.
+aes_speed() {
+  openssl speed -seconds 2 -evp aes-256-gcm 2>/dev/null |
+    awk '/^AES-256-GCM|^aes-256-gcm/ {v=$NF} END {sub("k","",v); printf "%.0f", v*1000/1e6}'
+}
+aes=$(aes_speed)
 sync=$(dd if=/dev/zero of="$WORK/ddtest" bs=1M count=$([ "$QUICK" = "--quick" ] && echo 256 || echo 1024) conv=fdatasync 2>&1 | awk '/copied/ {print $(NF-1), $NF}')
 rm -f "$WORK/ddtest"
 NGINX_PORT=$(free_port); NGINX_TLS_PORT=$(free_port)
@@ -152,9 +159,11 @@ for round in 1 2; do
   pairs="$pairs $n:$g:$f"
 done
 echo '```' >>"$OUT.md"
+aes_end=$(aes_speed)
 
 # --- 4. The table ---
-/usr/bin/python3 - "$OUT.jsonl" "$nginx_https" "$sync" "$pairs" "$gdk_wrk_bad" >>"$OUT.md" <<'PY'
+/usr/bin/python3 - "$OUT.jsonl" "$nginx_https" "$sync" "$pairs" "$gdk_wrk_bad" "$aes" "$aes_end" \
+  >>"$OUT.md" <<'PY'
 import json, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -182,6 +191,11 @@ for w in ["put-4k-plain", "get-4k-plain", "put-4k-kms", "get-4k-kms",
         w, cv, unit, ("%.0f %s" % (gv, unit)) if gv else "-", gerr, ratio, c["p99_ms"],
         ("%.2f ms" % g["p99_ms"]) if gv else "-"))
 print("\n## Against the limits\n")
+aes_start, aes_end = float(sys.argv[6] or 0), float(sys.argv[7] or 0)
+if aes_start and aes_end:
+    print("- The machine's speed: AES-256-GCM %.0f MB/s at the start of the run, %.0f MB/s at "
+          "its end (%.0f%%): compare with runs whose readings are alike." %
+          (aes_start, aes_end, 100 * aes_end / aes_start))
 c = runs.get("coffer put-big-plain")
 if c and sync_mb:
     print("- Large PUT: %.0f MB/s, %.0f%% of dd's fdatasync write (%.0f MB/s)." %
