@@ -37,8 +37,6 @@ std::string Encode(const Labels& labels, std::string_view extra_name = "",
   return out;
 }
 
-// The series key of `labels`, in a buffer each thread reuses: an update to a series
-// that exists allocates nothing.
 // A lookup key for the hash maps (Debian's abseil has a string_view of its own).
 absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
@@ -52,6 +50,8 @@ std::vector<const typename Map::value_type*> InKeyOrder(const Map& map) {
   return out;
 }
 
+// The series key of `labels`, in a buffer each thread reuses: an update to a series
+// that exists allocates nothing.
 std::string_view SeriesKey(LabelViews labels) {
   thread_local std::string key;
   EncodeInto(key, labels);
