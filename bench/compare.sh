@@ -75,6 +75,14 @@ wait_port $NGINX_PORT
 wrk_rps() { wrk -t2 -c64 -d${SECS}s "$1" 2>/dev/null | awk '/Requests\/sec/ {printf "%.0f", $2}'; }
 nginx_http=$(wrk_rps http://127.0.0.1:$NGINX_PORT/)
 nginx_https=$(wrk_rps https://127.0.0.1:$NGINX_TLS_PORT/)
+# The same static answer under coffer-bench, 64 connections: the latency floor of the
+# small-object runs' closed loop (load generator and server share the cores), against
+# which their p99 is read.
+AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=none "$BIN/coffer-bench" \
+  --endpoint http://127.0.0.1:$NGINX_PORT --op http-get --concurrency 64 --duration ${SECS}s \
+  --json "$OUT.jsonl" --label "nginx static" >"$WORK/nginx-bench.txt"
+nginx_bench=$(awk '{for (i = 2; i <= NF; i++) { if ($i == "ops/s") o = $(i-1); if ($i == "p50") a = $(i+1)
+  if ($i == "p99") b = $(i+1) } printf "%.0f req/s, p50 %s ms, p99 %s ms", o, a, b}' "$WORK/nginx-bench.txt")
 # nginx keeps running (idle) for the paired KMS rounds at the end.
 {
   echo "## Limits"
@@ -85,6 +93,7 @@ nginx_https=$(wrk_rps https://127.0.0.1:$NGINX_TLS_PORT/)
   echo "| dd sequential write, conv=fdatasync | $sync |"
   echo "| nginx tiny static response, wrk 64 connections, HTTP | $nginx_http req/s |"
   echo "| same over HTTPS (keep-alive) | $nginx_https req/s |"
+  echo "| same over HTTP, coffer-bench 64 connections | $nginx_bench |"
   echo
 } | tee -a "$OUT.md"
 
@@ -196,6 +205,17 @@ if aes_start and aes_end:
     print("- The machine's speed: AES-256-GCM %.0f MB/s at the start of the run, %.0f MB/s at "
           "its end (%.0f%%): compare with runs whose readings are alike." %
           (aes_start, aes_end, 100 * aes_end / aes_start))
+n = runs.get("nginx static")
+if n:
+    small = [(w, runs.get("coffer " + w)) for w in
+             ["get-4k-plain", "get-4k-kms", "put-4k-plain", "put-4k-kms"]]
+    print("- Latency at 64 connections: nginx's static answer under the same load generator "
+          "runs %.0f/s with p50 %.2f ms and p99 %.2f ms, the floor of this closed loop. "
+          "Coffer's 4 KiB p99: %s. In a closed loop the mean latency is 64 divided by the "
+          "throughput, so p99 follows ops/s." %
+          (n["ops_per_s"], n["p50_ms"], n["p99_ms"],
+           ", ".join("%s %.2f ms (%.1fx nginx's)" % (w, c["p99_ms"], c["p99_ms"] / n["p99_ms"])
+                     for w, c in small if c)))
 c = runs.get("coffer put-big-plain")
 if c and sync_mb:
     print("- Large PUT: %.0f MB/s, %.0f%% of dd's fdatasync write (%.0f MB/s)." %

@@ -42,7 +42,10 @@ constexpr char kUsage[] = R"(usage: coffer-bench [flags]
   --ca FILE             CA certificate (PEM) to trust for TLS
   --region NAME         us-east-1
   --op OP               put | get | range-get | head | delete | list | multipart |
-                        mixed | kms-generate-data-key | kms-decrypt | kms-encrypt
+                        mixed | kms-generate-data-key | kms-decrypt | kms-encrypt |
+                        http-get (GET --path, any 2xx counts: a yardstick for any HTTP
+                        server, e.g. nginx's static answer, measured by this same client)
+  --path PATH           for http-get (default /)
   --mix get=70,put=30   operation shares for --op mixed
   --size N              object size: 4KiB, 1MiB, 1GiB... (default 4KiB)
   --part-size N         multipart part size (default 8MiB)
@@ -77,6 +80,7 @@ struct Options {
   std::string json_file, label;
   std::string wrk_script;  // write a wrk script replaying one signed kms-* request
   bool warm = false;       // read each prepared object once before timing
+  std::string path = "/";  // for http-get
 };
 
 absl::StatusOr<double> ParseDuration(std::string text) {
@@ -198,6 +202,7 @@ class Bench {
 
   // Creates the bucket and, for reads, the objects they read.
   absl::Status Prepare() {
+    if (o_.op == "http-get") return absl::OkStatus();
     auto c = NewClient();
     Request r;
     r.method = "PUT";
@@ -289,6 +294,13 @@ class Bench {
     Request r;
     r.method = "DELETE";
     r.path = ObjectPath(key);
+    return Timed(c, std::move(r), rec, 0, [](const Response&) { return true; });
+  }
+
+  // The yardstick: the same request loop against a server that does no S3 work.
+  bool HttpGet(AwsClient& c, Recorder& rec) {
+    Request r;
+    r.path = o_.path;
     return Timed(c, std::move(r), rec, 0, [](const Response&) { return true; });
   }
 
@@ -453,6 +465,7 @@ class Bench {
     if (op == "delete") return Delete(c, KeyName(n), rec);
     if (op == "list") return List(c, rec);
     if (op == "multipart") return Multipart(c, KeyName(pick(rng)), rec);
+    if (op == "http-get") return HttpGet(c, rec);
     return KmsOp(c, rec);
   }
 
@@ -562,7 +575,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
       args,
       {"endpoint", "ca", "region", "op", "mix", "size", "part-size", "range-size", "objects",
        "concurrency", "duration", "count", "bucket", "sse", "kms-key-id", "json", "label",
-       "wrk-script", "warm", "help"},
+       "wrk-script", "warm", "path", "help"},
       {"help", "warm"});
   if (!flags.ok()) return flags.status();
   if (flags->Has("help")) return absl::CancelledError("help");
@@ -575,14 +588,15 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   o.op = flags->GetOr("op", o.op);
   static const std::set<std::string> kOps = {
       "put", "get", "range-get", "head", "delete", "list", "multipart", "mixed",
-      "kms-generate-data-key", "kms-decrypt", "kms-encrypt"};
+      "kms-generate-data-key", "kms-decrypt", "kms-encrypt", "http-get"};
   if (!kOps.count(o.op)) return absl::InvalidArgumentError("unknown --op " + o.op);
   if (o.op == "mixed") {
     for (absl::string_view item : absl::StrSplit(flags->GetOr("mix", "get=70,put=30"), ',')) {
       std::pair<std::string, std::string> kv = absl::StrSplit(item, '=');
       int share = 0;
       if (!kOps.count(kv.first) || kv.first == "mixed" || absl::StartsWith(kv.first, "kms-") ||
-          kv.first == "delete" || !absl::SimpleAtoi(kv.second, &share) || share <= 0)
+          kv.first == "delete" || kv.first == "http-get" ||
+          !absl::SimpleAtoi(kv.second, &share) || share <= 0)
         return absl::InvalidArgumentError("bad --mix item " + std::string(item));
       o.mix.emplace_back(kv.first, share);
     }
@@ -617,6 +631,9 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   o.json_file = flags->GetOr("json", "");
   o.wrk_script = flags->GetOr("wrk-script", "");
   o.warm = flags->Has("warm");
+  o.path = flags->GetOr("path", o.path);
+  if (o.path.empty() || o.path[0] != '/')
+    return absl::InvalidArgumentError("--path must start with /");
   o.label = flags->GetOr("label", o.op + " " + o.sse);
   return o;
 }

@@ -8,7 +8,7 @@ export COFFER_BIN=${COFFER_BIN:-$(realpath ../../build/release/coffer)}
 PY=/usr/bin/python3   # Debian's python, which has boto3
 failed=()
 
-for suite in test_server test_s3_api test_s3_more test_auth test_iam test_kms test_sse test_metrics test_audit test_durability; do
+for suite in test_server test_s3_api test_s3_more test_auth test_iam test_kms test_sse test_metrics test_audit test_durability test_bench; do
   echo "== $suite"
   if ! timeout 900 $PY -W ignore::ResourceWarning -m unittest -v "$suite" 2>&1; then
     failed+=("$suite")
