@@ -80,9 +80,10 @@ nginx_https=$(wrk_rps https://127.0.0.1:$NGINX_TLS_PORT/)
 # which their p99 is read.
 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=none "$BIN/coffer-bench" \
   --endpoint http://127.0.0.1:$NGINX_PORT --op http-get --concurrency 64 --duration ${SECS}s \
-  --json "$OUT.jsonl" --label "nginx static" >"$WORK/nginx-bench.txt"
-nginx_bench=$(awk '{for (i = 2; i <= NF; i++) { if ($i == "ops/s") o = $(i-1); if ($i == "p50") a = $(i+1)
-  if ($i == "p99") b = $(i+1) } printf "%.0f req/s, p50 %s ms, p99 %s ms", o, a, b}' "$WORK/nginx-bench.txt")
+  --json "$OUT.jsonl" --label "nginx static" >/dev/null
+nginx_bench=$(/usr/bin/python3 -c 'import json, sys
+r = [json.loads(line) for line in open(sys.argv[1])][-1]
+print("%.0f req/s, p50 %.2f ms, p99 %.2f ms" % (r["ops_per_s"], r["p50_ms"], r["p99_ms"]))' "$OUT.jsonl")
 # nginx keeps running (idle) for the paired KMS rounds at the end.
 {
   echo "## Limits"
